@@ -1,0 +1,76 @@
+"""Wiring: database, OpenAPI client, outbox sender, dispatcher and the stream connection.
+
+``BotApp`` lives on the application's event loop; the SDK gets its own thread through
+:class:`bot.stream.StreamConnection`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from bot.clock import Clock, SystemClock
+from bot.dispatch import Dispatcher
+from bot.openapi import OpenApiClient
+from bot.outbox import OutboxSender
+from bot.router import Router
+from bot.settings import Settings
+from handlers.registry import ALL_COMMANDS
+from storage.database import create_engine, session_factory, upgrade_schema
+
+log = logging.getLogger(__name__)
+
+
+class BotApp:
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.engine = create_engine(settings.database.url)
+        self.sessions = session_factory(self.engine)
+        self.client = OpenApiClient(settings.dingtalk)
+        self.outbox = OutboxSender(
+            sessions=self.sessions, client=self.client, settings=settings, clock=self.clock
+        )
+        self.dispatcher = Dispatcher(
+            sessions=self.sessions,
+            settings=settings,
+            clock=self.clock,
+            router=Router(ALL_COMMANDS),
+            on_committed=self.outbox.wake,
+        )
+        self._sender_task: asyncio.Task[None] | None = None
+        # Imported here: the SDK binds DINGTALK_OPENAPI_ENDPOINT when first imported, and callers
+        # such as `dingshift demo` set it only after they know the sandbox's port.
+        from bot.stream import StreamConnection
+
+        self.stream = StreamConnection(
+            settings.dingtalk,
+            on_message=self.dispatcher.on_message,
+            app_loop=asyncio.get_running_loop(),
+            clock=self.clock,
+        )
+
+    async def start(self) -> None:
+        await upgrade_schema(self.engine)
+        self._sender_task = asyncio.create_task(self.outbox.run(), name="outbox-sender")
+        self.stream.start()
+        log.info("bot started", extra={"api_base": self.settings.dingtalk.api_base})
+
+    async def wait_until_connected(self, within_seconds: float = 15.0) -> None:
+        if not await asyncio.to_thread(self.stream.connected.wait, within_seconds):
+            raise TimeoutError(f"no stream connection within {within_seconds} s")
+
+    async def stop(self) -> None:
+        """Stop taking frames, send what is queued for a moment, keep the rest for next start."""
+        stopped = await asyncio.to_thread(self.stream.stop)
+        if not stopped:
+            log.warning("stream thread did not end in time; abandoning it (daemon)")
+        if self._sender_task is not None:
+            self._sender_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sender_task
+        flushed = await self.outbox.flush(self.settings.limits.shutdown_flush_seconds)
+        await self.client.close()
+        await self.engine.dispose()
+        log.info("bot stopped", extra={"outbox_flushed": flushed})

@@ -1,0 +1,92 @@
+"""``dingshift run | demo | check-config``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.logs import configure_logging
+from bot.settings import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
+
+log = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="dingshift", description="Volunteer shift scheduling in DingTalk group chats."
+    )
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, help_text in (
+        ("run", "connect to DingTalk and serve the configured organisation"),
+        ("check-config", "validate the configuration and say what is wrong, if anything"),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument(
+            "--config", type=Path, default=DEFAULT_CONFIG_PATH, help="TOML file (config.toml)"
+        )
+    demo = commands.add_parser(
+        "demo", help="run the bot against the local DingTalk sandbox and print the chat"
+    )
+    demo.add_argument(
+        "--keep-running", action="store_true", help="leave the sandbox and bot up afterwards"
+    )
+    return parser
+
+
+def checked_settings(path: Path) -> Settings:
+    settings = load_settings(path)
+    try:
+        make_url(settings.database.url)
+    except ArgumentError as error:
+        raise ConfigError(f"config error: database.url: {error}") from None
+    return settings
+
+
+async def serve(settings: Settings) -> None:
+    from bot.app import BotApp
+
+    app = BotApp(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await app.start()
+    try:
+        await stop.wait()
+    finally:
+        await app.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    configure_logging(args.log_level)
+    if args.command == "demo":
+        from bot.demo import run_demo
+
+        return asyncio.run(run_demo(keep_running=args.keep_running))
+    try:
+        settings = checked_settings(args.config)
+    except ConfigError as error:
+        print(error, file=sys.stderr)  # noqa: T201 - the one line a person needs to see
+        return 2
+    if args.command == "check-config":
+        print(  # noqa: T201
+            f"config OK: app {settings.dingtalk.client_id}, robot {settings.dingtalk.robot_code},"
+            f" database {make_url(settings.database.url).render_as_string(hide_password=True)},"
+            f" time zone {settings.org.timezone}, {len(settings.org.admins)} admin(s)"
+        )
+        return 0
+    asyncio.run(serve(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""One incoming event -> one transaction: the dedup record, the handler's changes, its replies.
+
+The replies are outbox rows written in that same transaction and sent after it commits, so a
+crash can neither lose a reply to a handled message nor handle a message twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import Clock
+from bot.commands import CommandSyntaxError, parse_command
+from bot.incoming import ChatMessage
+from bot.messages import Language, bilingual
+from bot.outbox import month_of, reply_row
+from bot.router import CommandContext, Reply, Router, UsageError, usage_reply
+from bot.settings import Settings
+from handlers.help import overview
+from storage.database import SessionFactory
+from storage.events import DuplicateEvent, find_processed, record_processed
+from storage.models import Volunteer
+from storage.outbox import enqueue
+from storage.usage import add_usage
+from storage.volunteers import find_volunteer
+
+log = logging.getLogger(__name__)
+MESSAGE_ACK = "OK"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ack: object
+    """What goes into the ACK's ``response``."""
+    duplicate: bool = False
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        sessions: SessionFactory,
+        settings: Settings,
+        clock: Clock,
+        router: Router,
+        on_committed: Callable[[], None],
+    ) -> None:
+        self._sessions = sessions
+        self._settings = settings
+        self._clock = clock
+        self._router = router
+        self._on_committed = on_committed
+
+    async def on_message(self, message: ChatMessage) -> Outcome:
+        key = f"msg:{message.msg_id}"
+        now = self._clock.now()
+        try:
+            async with self._sessions.begin() as session:
+                processed = await find_processed(session=session, key=key)
+                if processed is not None:
+                    return Outcome(ack=json.loads(processed.ack), duplicate=True)
+                await record_processed(
+                    session=session, key=key, ack=json.dumps(MESSAGE_ACK), processed_at=now
+                )
+                volunteer = (
+                    await find_volunteer(session=session, staff_id=message.sender.staff_id)
+                    if message.sender.staff_id
+                    else None
+                )
+                language: Language = (
+                    volunteer.language_preference  # type: ignore[assignment]
+                    if volunteer and volunteer.language_preference
+                    else self._settings.org.language
+                )
+                replies = await self._answer(session, message, now, language, volunteer)
+                for sequence, reply in enumerate(replies):
+                    await enqueue(
+                        session=session,
+                        message=reply_row(message, reply, sequence=sequence, now=now),
+                    )
+                await add_usage(
+                    session=session,
+                    month=month_of(now, self._settings.org.zone),
+                    stream_deliveries=1,
+                )
+        except DuplicateEvent:
+            log.info("duplicate delivery settled by another transaction", extra={"key": key})
+            return Outcome(ack=MESSAGE_ACK, duplicate=True)
+        self._on_committed()
+        return Outcome(ack=MESSAGE_ACK)
+
+    async def _answer(
+        self,
+        session: AsyncSession,
+        message: ChatMessage,
+        now: datetime,
+        language: Language,
+        volunteer: Volunteer | None,
+    ) -> list[Reply]:
+        specs = self._router.specs
+        try:
+            command = parse_command(message.text)
+        except CommandSyntaxError as error:
+            syntax = UsageError(error.message_key, **error.params)
+            return [
+                Reply(
+                    usage_reply(None, syntax, language).text + "\n\n" + overview(specs, language)
+                )
+            ]
+        if command is None:
+            return [Reply(overview(specs, language))]
+        spec = self._router.find(command.name)
+        if spec is None:
+            unknown = bilingual("error.unknown_command", language, command="/" + command.name)
+            return [Reply(f"{unknown}\n\n{overview(specs, language)}")]
+        if spec.needs_staff_id and message.sender.staff_id is None:
+            return [Reply(bilingual("error.outside_org", language))]
+        context = CommandContext(
+            session=session,
+            message=message,
+            command=command,
+            settings=self._settings,
+            now=now,
+            language=language,
+            volunteer=volunteer,
+            commands=specs,
+        )
+        try:
+            self._router.check(spec, command)
+            # A savepoint, so that a handler refusing bad input half-way leaves nothing behind.
+            async with session.begin_nested():
+                return await spec.handler(context)
+        except UsageError as error:
+            return [usage_reply(spec, error, language)]

@@ -1,0 +1,253 @@
+"""The outbox sender: the one worker that turns queued rows into DingTalk calls.
+
+Rows are sent oldest first at a bounded rate. Server errors, lost connections and throttling
+(DingTalk's 403 with a QPS code) are retried with exponential backoff, and throttling also slows
+the sender down; other errors are final and logged. When the month's metered API budget is used
+up, optional messages are dropped and essential ones still go out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.incoming import ChatMessage
+from bot.openapi import DingTalkError, OpenApiClient
+from bot.router import Reply
+from bot.settings import Settings
+from storage.database import SessionFactory
+from storage.models import OutboxMessage, OutboxStatus
+from storage.outbox import (
+    due_messages,
+    mark_given_up,
+    mark_sent,
+    next_attempt_at,
+    schedule_retry,
+)
+from storage.usage import add_usage, usage_for
+
+log = logging.getLogger(__name__)
+
+KIND_REPLY = "reply"
+"""An answer to a message: through its session webhook while that lives, else the OpenAPI."""
+KIND_GROUP = "group"
+KIND_PRIVATE = "private"
+BATCH_SIZE = 50
+MAX_RETRY_DELAY_SECONDS = 300.0
+# A session webhook this close to expiry is not trusted with a reply.
+WEBHOOK_SAFETY_MARGIN = timedelta(seconds=60)
+
+
+def month_of(instant: datetime, zone: ZoneInfo) -> str:
+    return instant.astimezone(zone).strftime("%Y-%m")
+
+
+def reply_row(
+    message: ChatMessage, reply: Reply, *, sequence: int, now: datetime
+) -> OutboxMessage:
+    """The outbox row answering ``message``; its dedup key ties it to the message for good."""
+    sender = message.sender.staff_id
+    private = reply.private or not message.is_group
+    mention = [sender] if sender and message.is_group and not reply.private else []
+    return OutboxMessage(
+        dedup_key=f"reply:{message.msg_id}:{sequence}",
+        kind=KIND_REPLY,
+        conversation_id=None if reply.private else message.conversation_id,
+        user_ids=[sender] if private and sender else [],
+        payload={"title": "DingShift", "text": reply.text, "at_user_ids": mention},
+        session_webhook=None if reply.private else message.session_webhook,
+        session_webhook_expires_at=None if reply.private else message.session_webhook_expires_at,
+        essential=True,
+        next_attempt_at=now,
+        created_at=now,
+    )
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """1 s, 2 s, 4 s ... up to five minutes, with jitter so retries do not arrive together."""
+    base = min(MAX_RETRY_DELAY_SECONDS, 2.0 ** max(attempts, 0))
+    return timedelta(seconds=base * random.uniform(0.5, 1.0))
+
+
+class RateLimiter:
+    """Spaces calls at least ``1 / rate`` seconds apart; throttling widens the gap for a while."""
+
+    def __init__(self, per_second: float) -> None:
+        self._base_interval = 1.0 / per_second
+        self._interval = self._base_interval
+        self._next_slot = 0.0
+
+    async def wait(self) -> None:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        slot = max(now, self._next_slot)
+        self._next_slot = slot + self._interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
+
+    def throttled(self) -> None:
+        self._interval = min(self._interval * 2, 5.0)
+
+    def succeeded(self) -> None:
+        self._interval = max(self._base_interval, self._interval * 0.9)
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        *,
+        sessions: SessionFactory,
+        client: OpenApiClient,
+        settings: Settings,
+        clock: Clock,
+    ) -> None:
+        self._sessions = sessions
+        self._client = client
+        self._settings = settings
+        self._clock = clock
+        self._limiter = RateLimiter(settings.limits.outbound_per_second)
+        self._wakeup = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        """Send until cancelled, sleeping until the next row is due or :meth:`wake` is called."""
+        while True:
+            self._wakeup.clear()
+            if await self.send_due():
+                continue
+            async with self._sessions() as session:
+                due_at = await next_attempt_at(session=session)
+            timeout = None
+            if due_at is not None:
+                timeout = max(0.0, (due_at - self._clock.now()).total_seconds())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wakeup.wait(), timeout)
+
+    async def flush(self, seconds: float) -> bool:
+        """Send what is due for up to ``seconds``; True if nothing due is left."""
+        try:
+            async with asyncio.timeout(seconds):
+                while await self.send_due():
+                    pass
+        except TimeoutError:
+            return False
+        return True
+
+    async def send_due(self) -> int:
+        """Attempt every row due now, once; returns how many were attempted."""
+        async with self._sessions() as session:
+            rows = await due_messages(session=session, now=self._clock.now(), limit=BATCH_SIZE)
+        for row in rows:
+            await self._attempt(row)
+        return len(rows)
+
+    async def _attempt(self, row: OutboxMessage) -> None:
+        assert row.id is not None
+        now = self._clock.now()
+        month = month_of(now, self._settings.org.zone)
+        if not row.essential and await self._over_budget(month):
+            async with self._sessions.begin() as session:
+                await mark_given_up(
+                    session=session,
+                    message_id=row.id,
+                    status=OutboxStatus.DROPPED,
+                    error="monthly API budget used up; optional message dropped",
+                )
+            log.warning("outbox message dropped for budget", extra={"outbox_id": row.id})
+            return
+        await self._limiter.wait()
+        try:
+            metered, session_replies = await self._send(row, now)
+        except DingTalkError as error:
+            await self._failed(row, error)
+            return
+        self._limiter.succeeded()
+        async with self._sessions.begin() as session:
+            await mark_sent(session=session, message_id=row.id, now=self._clock.now())
+            await add_usage(
+                session=session,
+                month=month,
+                metered_api_calls=metered,
+                session_replies=session_replies,
+            )
+
+    async def _over_budget(self, month: str) -> bool:
+        async with self._sessions() as session:
+            usage = await usage_for(session=session, month=month)
+        return usage.metered_api_calls >= self._settings.limits.monthly_api_budget
+
+    async def _failed(self, row: OutboxMessage, error: DingTalkError) -> None:
+        assert row.id is not None
+        if error.throttled:
+            self._limiter.throttled()
+        attempts = row.attempts + 1
+        retry = error.transient and attempts < self._settings.limits.outbox_max_attempts
+        async with self._sessions.begin() as session:
+            if retry:
+                await schedule_retry(
+                    session=session,
+                    message_id=row.id,
+                    now=self._clock.now(),
+                    delay=retry_delay(row.attempts),
+                    error=str(error),
+                )
+            else:
+                await mark_given_up(
+                    session=session,
+                    message_id=row.id,
+                    status=OutboxStatus.FAILED,
+                    error=str(error),
+                )
+        level = logging.INFO if retry else logging.ERROR
+        log.log(
+            level,
+            "outbox send failed",
+            extra={"outbox_id": row.id, "attempts": attempts, "retry": retry, "error": str(error)},
+        )
+
+    async def _send(self, row: OutboxMessage, now: datetime) -> tuple[int, int]:
+        """Deliver ``row``; returns (metered API calls, session-webhook replies) it cost."""
+        payload = row.payload
+        webhook_alive = (
+            row.session_webhook is not None
+            and row.session_webhook_expires_at is not None
+            and row.session_webhook_expires_at - WEBHOOK_SAFETY_MARGIN > now
+        )
+        if row.kind == KIND_REPLY and webhook_alive:
+            assert row.session_webhook is not None
+            try:
+                await self._client.reply_by_session(row.session_webhook, _webhook_body(payload))
+            except DingTalkError as error:
+                if error.transient:
+                    raise
+                # An expired or revoked session: the OpenAPI can still reach the conversation.
+                log.info("session webhook refused; using the OpenAPI", extra={"error": str(error)})
+            else:
+                return 0, 1
+        markdown = {"title": str(payload["title"]), "text": str(payload["text"])}
+        if row.conversation_id:
+            await self._client.send_group_message(row.conversation_id, "sampleMarkdown", markdown)
+        else:
+            await self._client.send_private_messages(row.user_ids, "sampleMarkdown", markdown)
+        return 1, 0
+
+
+def _webhook_body(payload: dict[str, Any]) -> dict[str, Any]:
+    mentions = list(payload.get("at_user_ids") or [])
+    text = str(payload["text"])
+    if mentions:
+        # DingTalk highlights a mention only when the text itself names the person.
+        text = " ".join(f"@{staff_id}" for staff_id in mentions) + "\n\n" + text
+    return {
+        "msgtype": "markdown",
+        "markdown": {"title": str(payload["title"]), "text": text},
+        "at": {"atUserIds": mentions, "isAtAll": False},
+    }

@@ -1,0 +1,107 @@
+"""From a parsed command to the handler that owns it, with the checks every command shares.
+
+The router validates option names, required options and stray words against the command's
+:class:`CommandSpec`, so a handler only sees well-formed input. Any :class:`UsageError` becomes a
+bilingual reply with the command's usage line; the handler's writes are rolled back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.commands import Command
+from bot.incoming import ChatMessage
+from bot.messages import Language, bilingual, text
+from bot.settings import Settings
+from storage.models import Volunteer
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    """Markdown."""
+    private: bool = False
+    """Send 1:1 to the sender instead of into the conversation."""
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    session: AsyncSession
+    message: ChatMessage
+    command: Command
+    settings: Settings
+    now: datetime
+    language: Language
+    volunteer: Volunteer | None
+    """The sender's registration, if any."""
+    commands: Sequence[CommandSpec]
+
+
+Handler = Callable[[CommandContext], Awaitable[list[Reply]]]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    usage: str
+    summary_key: str
+    handler: Handler
+    aliases: tuple[str, ...] = ()
+    options: frozenset[str] = frozenset()
+    required: frozenset[str] = frozenset()
+    max_words: int = 0
+    details_key: str | None = None
+    needs_staff_id: bool = True
+    """People outside the organisation have no staffId and get a polite explanation instead."""
+    names: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "names", frozenset({self.name, *self.aliases}))
+
+
+class UsageError(Exception):
+    """Bad input; the reply explains it with ``message_key`` and shows the usage line."""
+
+    def __init__(self, message_key: str, **params: object) -> None:
+        super().__init__(message_key)
+        self.message_key = message_key
+        self.params = params
+
+
+def usage_reply(spec: CommandSpec | None, error: UsageError, language: Language) -> Reply:
+    lines = [bilingual(error.message_key, language, **error.params)]
+    if spec is not None:
+        lines.append(text("help.usage", language, usage=spec.usage))
+    lines.append(bilingual("error.nothing_changed", language))
+    return Reply("\n\n".join(lines))
+
+
+class Router:
+    def __init__(self, specs: Sequence[CommandSpec]) -> None:
+        self.specs = tuple(specs)
+        self._by_name: dict[str, CommandSpec] = {}
+        for spec in self.specs:
+            for name in spec.names:
+                if name in self._by_name:
+                    raise ValueError(f"command name {name!r} registered twice")
+                self._by_name[name] = spec
+
+    def find(self, name: str) -> CommandSpec | None:
+        return self._by_name.get(name.casefold())
+
+    def check(self, spec: CommandSpec, command: Command) -> None:
+        """Raise :class:`UsageError` unless ``command`` fits ``spec``'s shape."""
+        for option in command.options:
+            if option not in spec.options:
+                raise UsageError("error.unknown_option", option=option)
+        for option in sorted(spec.required):
+            if not command.options.get(option):
+                raise UsageError("error.missing_option", option=option)
+        if len(command.words) > spec.max_words:
+            raise UsageError(
+                "error.unexpected_words", words=" ".join(command.words[spec.max_words :])
+            )

@@ -1,0 +1,256 @@
+"""The dingtalk-stream SDK as a guest: its own thread, its own event loop, a lifecycle we own.
+
+This is the only module that imports ``dingtalk_stream``. The SDK opens the connection (its
+``open_connection``), parses frames and builds ACKs (its handler classes); we run the websocket
+loop ourselves because 0.24.3's ``start()`` swallows cancellation, reconnects with fixed delays
+and ACKs to whichever socket is newest. Frames are handed to the application's loop with
+``run_coroutine_threadsafe`` and the ACK is built from the handler's :class:`Outcome`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import threading
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import quote_plus
+
+import dingtalk_stream
+import websockets
+from dingtalk_stream import AckMessage, CallbackHandler, CallbackMessage, SystemMessage
+
+from bot.clock import Clock
+from bot.dispatch import Outcome
+from bot.incoming import ChatMessage, MalformedFrame, parse_chat_message
+from bot.settings import DingTalkSettings
+
+log = logging.getLogger(__name__)
+
+MESSAGE_TOPIC = "/v1.0/im/bot/messages/get"
+# DingTalk wants stream pushes ACKed within 3 s; leave room for the trip back.
+ACK_DEADLINE_SECONDS = 2.5
+MAX_RECONNECT_DELAY_SECONDS = 60.0
+
+MessageCallback = Callable[[ChatMessage], Coroutine[Any, Any, Outcome]]
+
+
+class EndpointMismatch(RuntimeError):
+    pass
+
+
+def check_sdk_endpoint(api_base: str) -> None:
+    """Refuse to start when the SDK would open its connection somewhere other than ``api_base``.
+
+    The SDK binds DINGTALK_OPENAPI_ENDPOINT when first imported, so a setting changed later
+    would silently split the bot between two DingTalks.
+    """
+    sdk_url = dingtalk_stream.DingTalkStreamClient.OPEN_CONNECTION_API
+    if not sdk_url.startswith(api_base.rstrip("/") + "/"):
+        raise EndpointMismatch(
+            f"the dingtalk-stream SDK connects to {sdk_url} but dingtalk.api_base is {api_base};"
+            " set DINGTALK_OPENAPI_ENDPOINT before the bot starts"
+        )
+
+
+def reconnect_delay(failures: int) -> float:
+    """0 after a clean close; then 1, 2, 4 ... 60 s with jitter."""
+    if failures == 0:
+        return 0.0
+    return min(MAX_RECONNECT_DELAY_SECONDS, 2.0 ** (failures - 1)) * random.uniform(0.8, 1.2)
+
+
+class _MessageFrames(CallbackHandler):  # type: ignore[misc]
+    """Bot message frames -> :class:`ChatMessage` -> the app loop -> the ACK."""
+
+    def __init__(
+        self, on_message: MessageCallback, app_loop: asyncio.AbstractEventLoop, clock: Clock
+    ) -> None:
+        super().__init__()
+        self._on_message = on_message
+        self._app_loop = app_loop
+        self._clock = clock
+
+    async def process(self, callback: CallbackMessage) -> tuple[int, Any]:
+        try:
+            message = parse_chat_message(callback.data, self._clock.now())
+        except (MalformedFrame, TypeError, ValueError) as error:
+            log.warning("malformed bot message frame", extra={"error": str(error)})
+            return AckMessage.STATUS_BAD_REQUEST, "malformed frame"
+        try:
+            handled = asyncio.run_coroutine_threadsafe(self._on_message(message), self._app_loop)
+            # Shielded: past the deadline the work still finishes; a redelivery is deduplicated.
+            outcome = await asyncio.wait_for(
+                asyncio.shield(asyncio.wrap_future(handled)), ACK_DEADLINE_SECONDS
+            )
+        except TimeoutError:
+            log.warning(
+                "message not handled before the ACK deadline", extra={"msg_id": message.msg_id}
+            )
+            return AckMessage.STATUS_SYSTEM_EXCEPTION, "busy"
+        except Exception:
+            log.exception("message handling failed", extra={"msg_id": message.msg_id})
+            return AckMessage.STATUS_SYSTEM_EXCEPTION, "error"
+        return AckMessage.STATUS_OK, outcome.ack
+
+
+class StreamConnection:
+    """Owns the SDK client, its thread and loop; ``start``/``stop`` are called from any thread."""
+
+    def __init__(
+        self,
+        settings: DingTalkSettings,
+        *,
+        on_message: MessageCallback,
+        app_loop: asyncio.AbstractEventLoop,
+        clock: Clock,
+    ) -> None:
+        check_sdk_endpoint(settings.api_base)
+        self._settings = settings
+        self._on_message = on_message
+        self._app_loop = app_loop
+        self._clock = clock
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping: asyncio.Event | None = None
+        self._websocket: Any = None
+        self._started = threading.Event()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dingtalk-open")
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self.connected = threading.Event()
+        self.connections_opened = 0
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._thread_main, name="dingtalk-stream", daemon=True
+        )
+        self._thread.start()
+        self._started.wait(timeout=5)
+
+    def stop(self, timeout: float = 3.0) -> bool:
+        """Close the connection, let frames in flight finish; True if the thread ended in time."""
+        loop, stopping = self._loop, self._stopping
+        if loop is not None and stopping is not None and not loop.is_closed():
+            # The loop may close between the check and the call.
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(stopping.set)
+        self._executor.shutdown(wait=False, cancel_futures=True)
+        if self._thread is None:
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def _thread_main(self) -> None:
+        asyncio.run(self._run())
+
+    def _client(self) -> Any:
+        credential = dingtalk_stream.Credential(
+            self._settings.client_id, self._settings.client_secret.get_secret_value()
+        )
+        client = dingtalk_stream.DingTalkStreamClient(credential, logger=log)
+        handler = _MessageFrames(self._on_message, self._app_loop, self._clock)
+        handler.logger = log
+        client.register_callback_handler(MESSAGE_TOPIC, handler)
+        client.pre_start()
+        return client
+
+    async def _run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+        self._started.set()
+        client = self._client()
+        failures = 0
+        while not self._stopping.is_set():
+            if await self._pause(reconnect_delay(failures)):
+                break
+            connection = await self._open(client)
+            if connection is None:
+                failures += 1
+                continue
+            try:
+                failures = 0 if await self._serve(client, connection) else failures + 1
+            except (OSError, websockets.exceptions.WebSocketException) as error:
+                log.warning("stream connection failed", extra={"error": repr(error)})
+                failures += 1
+        if self._in_flight:
+            await asyncio.wait(self._in_flight, timeout=ACK_DEADLINE_SECONDS)
+
+    async def _pause(self, seconds: float) -> bool:
+        """Sleep unless asked to stop; True when stopping."""
+        assert self._stopping is not None
+        try:
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _open(self, client: Any) -> dict[str, str] | None:
+        # The SDK's open_connection uses blocking requests with no timeout: keep it off our loop.
+        try:
+            future = asyncio.get_running_loop().run_in_executor(
+                self._executor, client.open_connection
+            )
+            connection = await asyncio.wait_for(future, self._settings.request_timeout_seconds)
+        except (TimeoutError, RuntimeError) as error:
+            log.warning("opening the stream connection failed", extra={"error": repr(error)})
+            return None
+        if not isinstance(connection, dict) or "endpoint" not in connection:
+            return None
+        return connection
+
+    async def _serve(self, client: Any, connection: dict[str, str]) -> bool:
+        """Read frames until the socket closes; True for a clean close (reconnect at once)."""
+        assert self._stopping is not None
+        uri = f"{connection['endpoint']}?ticket={quote_plus(connection['ticket'])}"
+        async with websockets.connect(uri, proxy=None) as websocket:
+            self.connections_opened += 1
+            self.connected.set()
+            stop_watch = asyncio.create_task(self._close_when_stopping(websocket))
+            try:
+                async for raw in websocket:
+                    task = asyncio.create_task(self._route(client, websocket, json.loads(raw)))
+                    self._in_flight.add(task)
+                    task.add_done_callback(self._in_flight.discard)
+            except websockets.exceptions.ConnectionClosedError as error:
+                log.warning("stream connection lost", extra={"code": error.code})
+                return False
+            finally:
+                self.connected.clear()
+                stop_watch.cancel()
+        return True
+
+    async def _close_when_stopping(self, websocket: Any) -> None:
+        assert self._stopping is not None
+        await self._stopping.wait()
+        await websocket.close()
+
+    async def _route(self, client: Any, websocket: Any, frame: dict[str, Any]) -> None:
+        """Handle one frame and ACK it on the socket it came from."""
+        kind = frame.get("type")
+        if kind == SystemMessage.TYPE:
+            system = SystemMessage.from_dict(frame)
+            await self._ack(websocket, await client.system_handler.raw_process(system))
+            if system.headers.topic == SystemMessage.TOPIC_DISCONNECT:
+                log.info("DingTalk asked to reconnect", extra={"data": system.data})
+                await websocket.close()
+            return
+        if kind != CallbackMessage.TYPE:
+            log.warning("ignored stream frame", extra={"type": kind})
+            return
+        callback = CallbackMessage.from_dict(frame)
+        handler = client.callback_handler_map.get(callback.headers.topic)
+        if handler is None:
+            log.warning("no handler for topic", extra={"topic": callback.headers.topic})
+            return
+        await self._ack(websocket, await handler.raw_process(callback))
+
+    @staticmethod
+    async def _ack(websocket: Any, ack: Any) -> None:
+        try:
+            await websocket.send(json.dumps(ack.to_dict()))
+        except websockets.exceptions.ConnectionClosed:
+            log.warning("ACK lost: the connection closed first")

@@ -1,0 +1,48 @@
+"""``/help [command]`` (``/幫助``); also the answer to a bare @-mention and to unknown commands."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.messages import Language, bilingual, text
+from bot.router import CommandContext, CommandSpec, Reply
+
+
+def overview(commands: Sequence[CommandSpec], language: Language) -> str:
+    lines = [text("help.intro", language)]
+    lines += [f"- `{spec.usage}` — {text(spec.summary_key, language)}" for spec in commands]
+    lines.append(text("help.more", language))
+    return "\n".join(lines)
+
+
+def details(spec: CommandSpec, language: Language) -> str:
+    lines = [f"**/{spec.name}** — {text(spec.summary_key, language)}"]
+    lines.append(text("help.usage", language, usage=spec.usage))
+    if spec.aliases:
+        aliases = " ".join(f"/{alias}" for alias in spec.aliases)
+        lines.append(text("help.aliases", language, aliases=aliases))
+    if spec.details_key:
+        lines.append(text(spec.details_key, language))
+    return "\n\n".join(lines)
+
+
+async def handle_help(ctx: CommandContext) -> list[Reply]:
+    if not ctx.command.words:
+        return [Reply(overview(ctx.commands, ctx.language))]
+    topic = ctx.command.words[0].removeprefix("/").casefold()
+    for spec in ctx.commands:
+        if topic in spec.names:
+            return [Reply(details(spec, ctx.language))]
+    unknown = bilingual("help.unknown_topic", ctx.language, topic=topic)
+    return [Reply(f"{unknown}\n\n{overview(ctx.commands, ctx.language)}")]
+
+
+HELP = CommandSpec(
+    name="help",
+    aliases=("幫助", "帮助", "說明"),
+    usage="/help [command]",
+    summary_key="command.help",
+    handler=handle_help,
+    max_words=1,
+    needs_staff_id=False,
+)

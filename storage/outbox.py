@@ -1,0 +1,85 @@
+"""The durable outbox: messages are rows first and are sent after their transaction commits."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import OutboxMessage, OutboxStatus
+
+
+async def enqueue(*, session: AsyncSession, message: OutboxMessage) -> bool:
+    """Add ``message`` unless its ``dedup_key`` is already queued or sent; True if added."""
+    existing = await session.exec(
+        select(OutboxMessage.id).where(OutboxMessage.dedup_key == message.dedup_key)
+    )
+    if existing.first() is not None:
+        return False
+    session.add(message)
+    await session.flush()
+    return True
+
+
+async def due_messages(*, session: AsyncSession, now: datetime, limit: int) -> list[OutboxMessage]:
+    result = await session.exec(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.PENDING)
+        .where(OutboxMessage.next_attempt_at <= now)
+        .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+        .limit(limit)
+    )
+    return list(result.all())
+
+
+async def next_attempt_at(*, session: AsyncSession) -> datetime | None:
+    result = await session.exec(
+        select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.status == OutboxStatus.PENDING
+        )
+    )
+    return result.one()
+
+
+async def pending_messages(*, session: AsyncSession) -> list[OutboxMessage]:
+    result = await session.exec(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.PENDING)
+        .order_by(col(OutboxMessage.id))
+    )
+    return list(result.all())
+
+
+async def mark_sent(*, session: AsyncSession, message_id: int, now: datetime) -> None:
+    message = await _get(session, message_id)
+    message.status = OutboxStatus.SENT
+    message.sent_at = now
+    message.attempts += 1
+    message.last_error = None
+
+
+async def schedule_retry(
+    *, session: AsyncSession, message_id: int, now: datetime, delay: timedelta, error: str
+) -> None:
+    message = await _get(session, message_id)
+    message.attempts += 1
+    message.next_attempt_at = now + delay
+    message.last_error = error
+
+
+async def mark_given_up(
+    *, session: AsyncSession, message_id: int, status: OutboxStatus, error: str
+) -> None:
+    message = await _get(session, message_id)
+    message.status = status
+    message.attempts += 1
+    message.last_error = error
+
+
+async def _get(session: AsyncSession, message_id: int) -> OutboxMessage:
+    message = await session.get(OutboxMessage, message_id)
+    if message is None:
+        raise LookupError(f"outbox message {message_id} vanished")
+    return message
