@@ -69,8 +69,21 @@ def main(argv: list[str]) -> int:
         return 0 if task == "help" else 2
     ensure_environment()
     if task == "lock":
-        return _run(BIN / "python", "-m", "uv", "pip", "compile", "pyproject.toml", "--extra",
-                    "dev", "--universal", "--python-version", "3.11", "-o", "requirements.lock")
+        return _run(
+            BIN / "python",
+            "-m",
+            "uv",
+            "pip",
+            "compile",
+            "pyproject.toml",
+            "--extra",
+            "dev",
+            "--universal",
+            "--python-version",
+            "3.11",
+            "-o",
+            "requirements.lock",
+        )
     if task == "demo":
         return _run(BIN / "dingshift", "demo", *rest)
     if task == "bench":

@@ -13,11 +13,13 @@ import logging
 from bot.clock import Clock, SystemClock
 from bot.dispatch import Dispatcher
 from bot.openapi import OpenApiClient
-from bot.outbox import OutboxSender
+from bot.outbox import OutboxSender, month_of
 from bot.router import Router
 from bot.settings import Settings
 from handlers.registry import ALL_COMMANDS
 from storage.database import create_engine, session_factory, upgrade_schema
+from storage.models import MonthlyUsage
+from storage.usage import usage_for
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +42,7 @@ class BotApp:
             on_committed=self.outbox.wake,
         )
         self._sender_task: asyncio.Task[None] | None = None
+        self.stopped = False
         # Imported here: the SDK binds DINGTALK_OPENAPI_ENDPOINT when first imported, and callers
         # such as `dingshift demo` set it only after they know the sandbox's port.
         from bot.stream import StreamConnection
@@ -61,16 +64,34 @@ class BotApp:
         if not await asyncio.to_thread(self.stream.connected.wait, within_seconds):
             raise TimeoutError(f"no stream connection within {within_seconds} s")
 
+    async def _finish_outbox(self) -> bool:
+        """Let the sender send what is due, for a bounded time; True if it got through."""
+        if self._sender_task is None:
+            return True
+        self.outbox.finish()
+        done, _ = await asyncio.wait(
+            {self._sender_task}, timeout=self.settings.limits.shutdown_flush_seconds
+        )
+        if done:
+            return True
+        # A send in flight may be repeated after the restart; every row is still in the database.
+        self._sender_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._sender_task
+        return False
+
+    async def usage_this_month(self) -> MonthlyUsage:
+        month = month_of(self.clock.now(), self.settings.org.zone)
+        async with self.sessions() as session:
+            return await usage_for(session=session, month=month)
+
     async def stop(self) -> None:
         """Stop taking frames, send what is queued for a moment, keep the rest for next start."""
+        self.stopped = True
         stopped = await asyncio.to_thread(self.stream.stop)
         if not stopped:
             log.warning("stream thread did not end in time; abandoning it (daemon)")
-        if self._sender_task is not None:
-            self._sender_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sender_task
-        flushed = await self.outbox.flush(self.settings.limits.shutdown_flush_seconds)
+        flushed = await self._finish_outbox()
         await self.client.close()
         await self.engine.dispose()
         log.info("bot stopped", extra={"outbox_flushed": flushed})

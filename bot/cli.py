@@ -22,7 +22,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dingshift", description="Volunteer shift scheduling in DingTalk group chats."
     )
-    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING (default INFO)")
+    parser.add_argument(
+        "--log-level", help="DEBUG, INFO, WARNING (default: INFO; WARNING for the demo)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (
         ("run", "connect to DingTalk and serve the configured organisation"),
@@ -67,7 +69,8 @@ async def serve(settings: Settings) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    configure_logging(args.log_level)
+    if args.command != "check-config":
+        configure_logging(args.log_level or ("WARNING" if args.command == "demo" else "INFO"))
     if args.command == "demo":
         from bot.demo import run_demo
 

@@ -113,16 +113,24 @@ class OutboxSender:
         self._clock = clock
         self._limiter = RateLimiter(settings.limits.outbound_per_second)
         self._wakeup = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
         self._wakeup.set()
 
+    def finish(self) -> None:
+        """Ask :meth:`run` to send what is due now and then return."""
+        self._stopping = True
+        self._wakeup.set()
+
     async def run(self) -> None:
-        """Send until cancelled, sleeping until the next row is due or :meth:`wake` is called."""
+        """Send rows as they fall due, sleeping in between, until :meth:`finish` is called."""
         while True:
             self._wakeup.clear()
             if await self.send_due():
                 continue
+            if self._stopping:
+                return
             async with self._sessions() as session:
                 due_at = await next_attempt_at(session=session)
             timeout = None
@@ -130,16 +138,6 @@ class OutboxSender:
                 timeout = max(0.0, (due_at - self._clock.now()).total_seconds())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout)
-
-    async def flush(self, seconds: float) -> bool:
-        """Send what is due for up to ``seconds``; True if nothing due is left."""
-        try:
-            async with asyncio.timeout(seconds):
-                while await self.send_due():
-                    pass
-        except TimeoutError:
-            return False
-        return True
 
     async def send_due(self) -> int:
         """Attempt every row due now, once; returns how many were attempted."""

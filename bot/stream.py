@@ -176,6 +176,10 @@ class StreamConnection:
             except (OSError, websockets.exceptions.WebSocketException) as error:
                 log.warning("stream connection failed", extra={"error": repr(error)})
                 failures += 1
+            except Exception:
+                # This thread is the bot's only ear: log whatever went wrong and reconnect.
+                log.exception("unexpected error in the stream connection")
+                failures += 1
         if self._in_flight:
             await asyncio.wait(self._in_flight, timeout=ACK_DEADLINE_SECONDS)
 
@@ -216,7 +220,8 @@ class StreamConnection:
                     self._in_flight.add(task)
                     task.add_done_callback(self._in_flight.discard)
             except websockets.exceptions.ConnectionClosedError as error:
-                log.warning("stream connection lost", extra={"code": error.code})
+                code = error.rcvd.code if error.rcvd else None
+                log.warning("stream connection lost", extra={"close_code": code})
                 return False
             finally:
                 self.connected.clear()

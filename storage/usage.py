@@ -29,7 +29,9 @@ async def add_usage(
     await session.exec(
         statement.on_conflict_do_update(
             index_elements=["month"],
-            set_={name: getattr(MonthlyUsage, name) + statement.excluded[name] for name in counters},
+            set_={
+                name: getattr(MonthlyUsage, name) + statement.excluded[name] for name in counters
+            },
         )
     )
 

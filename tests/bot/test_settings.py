@@ -91,7 +91,7 @@ def test_a_bad_setting_is_one_line_naming_the_key(
 
 
 def test_a_missing_file_is_named() -> None:
-    with pytest.raises(ConfigError, match="config file not found: nowhere.toml"):
+    with pytest.raises(ConfigError, match=r"config file not found: nowhere\.toml"):
         load_settings(Path("nowhere.toml"))
 
 

@@ -1,0 +1,56 @@
+"""A running bot, connected through the real dingtalk-stream SDK to the session's sandbox."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from bot.app import BotApp
+from bot.settings import Settings, load_settings
+from sandbox import Sandbox
+from tests.databases import BACKENDS, fresh_database
+
+StartBot = Callable[[], Awaitable[BotApp]]
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    async with fresh_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def settings(sb: Sandbox, database_url: str) -> Settings:
+    return load_settings(
+        None,
+        dingtalk={"client_id": sb.client_id, "client_secret": sb.client_secret},
+        database={"url": database_url},
+        limits={"shutdown_flush_seconds": 1.0, "outbound_per_second": 200},
+        demo_mode=True,
+    )
+
+
+@pytest.fixture
+async def start_bot(settings: Settings) -> AsyncIterator[StartBot]:
+    """Start bots on the test's database; every bot still running at the end is stopped."""
+    running: list[BotApp] = []
+
+    async def start() -> BotApp:
+        app = BotApp(settings)
+        await app.start()
+        running.append(app)
+        await app.wait_until_connected()
+        return app
+
+    yield start
+    for app in running:
+        if not app.stopped:
+            await app.stop()
+        await app.engine.dispose()  # tests may have read the database after stop()
+
+
+@pytest.fixture
+async def bot(start_bot: StartBot) -> BotApp:
+    return await start_bot()
