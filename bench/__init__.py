@@ -1,0 +1,1 @@
+"""Benchmarks: run by hand or in CI as reports (``python tasks.py bench``); they print numbers."""

@@ -1,0 +1,36 @@
+"""`dingshift demo` as a person runs it: a fresh process, no configuration, exit 0."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_demo_prints_a_transcript_and_exits_cleanly(tmp_path: Path) -> None:
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("DINGSHIFT_", "DINGTALK_"))
+    }
+    finished = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "demo"],
+        cwd=tmp_path,  # nothing from the checkout's folder is needed
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    transcript = finished.stdout
+    assert "36 volunteers registered in 3 site groups." in transcript
+    assert "[深水埗派米站 SSP Food Bank] 家明: /登記 district=深水埗" in transcript
+    assert "多謝登記，家明！" in transcript
+    assert "district=“Mong Kok” is not valid." in transcript
+    assert "Please ask a coordinator to invite you" in transcript
+    assert "已更新你嘅登記，家明" in transcript
+    assert "I don't know the command “/shfit”." in transcript
+    assert "The bot's own count this month: 45 stream deliveries" in transcript
+    assert not list(tmp_path.iterdir()), "the demo leaves no files behind"
