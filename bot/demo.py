@@ -146,7 +146,9 @@ async def _play(sandbox: Sandbox, *, keep_running: bool, data_dir: Path) -> int:
 
 
 async def run_demo(*, keep_running: bool = False) -> int:
-    sandbox = Sandbox(client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET)
+    sandbox = Sandbox(
+        client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET, ping_interval=20.0
+    )
     sandbox.start()
     # Before the SDK's first import: it reads the endpoint once, then never again.
     os.environ["DINGTALK_OPENAPI_ENDPOINT"] = sandbox.base_url

@@ -37,6 +37,7 @@ class DingTalkSettings(BaseModel):
     card_template_id: str = ""
     api_base: str = Field(default_factory=_sdk_endpoint)
     request_timeout_seconds: float = Field(default=10.0, gt=0)
+    stream_idle_seconds: float = Field(default=180.0, gt=0)
 
     @model_validator(mode="after")
     def _robot_code_defaults_to_client_id(self) -> DingTalkSettings:

@@ -121,6 +121,7 @@ class StreamConnection:
         self._started = threading.Event()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dingtalk-open")
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._last_frame_at = 0.0
         self.connected = threading.Event()
         self.connections_opened = 0
 
@@ -213,9 +214,11 @@ class StreamConnection:
         async with websockets.connect(uri, proxy=None) as websocket:
             self.connections_opened += 1
             self.connected.set()
-            stop_watch = asyncio.create_task(self._close_when_stopping(websocket))
+            self._last_frame_at = asyncio.get_running_loop().time()
+            supervisor = asyncio.create_task(self._supervise(websocket))
             try:
                 async for raw in websocket:
+                    self._last_frame_at = asyncio.get_running_loop().time()
                     task = asyncio.create_task(self._route(client, websocket, json.loads(raw)))
                     self._in_flight.add(task)
                     task.add_done_callback(self._in_flight.discard)
@@ -225,12 +228,21 @@ class StreamConnection:
                 return False
             finally:
                 self.connected.clear()
-                stop_watch.cancel()
+                supervisor.cancel()
         return True
 
-    async def _close_when_stopping(self, websocket: Any) -> None:
-        assert self._stopping is not None
-        await self._stopping.wait()
+    async def _supervise(self, websocket: Any) -> None:
+        """Close the socket when asked to stop, or when DingTalk has gone quiet for too long.
+
+        A connection can stay ESTABLISHED while nothing arrives any more (reported against the
+        SDK); DingTalk pings every 20-30 s, so a long silence means reconnect.
+        """
+        loop = asyncio.get_running_loop()
+        idle_limit = self._settings.stream_idle_seconds
+        while not await self._pause(min(idle_limit / 4, 5.0)):
+            if loop.time() - self._last_frame_at > idle_limit:
+                log.warning("no frame from DingTalk for %.0f s; reconnecting", idle_limit)
+                break
         await websocket.close()
 
     async def _route(self, client: Any, websocket: Any, frame: dict[str, Any]) -> None:

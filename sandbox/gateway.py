@@ -39,8 +39,9 @@ class _Connection:
 
 
 class Gateway:
-    def __init__(self, state: SandboxState) -> None:
+    def __init__(self, state: SandboxState, ping_interval: float | None = None) -> None:
         self._state = state
+        self._ping_interval = ping_interval
         self._connections: list[_Connection] = []  # oldest first
         self._pending: list[dict[str, Any]] = []
         self._originals: dict[str, dict[str, Any]] = {}  # messageId -> frame, for redelivery
@@ -74,15 +75,25 @@ class Gateway:
         )
         self._connections.append(connection)
         self._state.connection_changed(+1)
+        pinger = asyncio.create_task(self._ping_periodically(connection))
         try:
             await self._flush_pending(connection)
             async for message in ws:
                 if message.type is WSMsgType.TEXT:
                     self._receive(connection, message.data)
         finally:
+            pinger.cancel()
             self._connections.remove(connection)
             self._state.connection_changed(-1)
         return ws
+
+    async def _ping_periodically(self, connection: _Connection) -> None:
+        """DingTalk pings each connection every 20-30 s; off unless `ping_interval` is set."""
+        if self._ping_interval is None:
+            return
+        while not connection.ws.closed:
+            await asyncio.sleep(self._ping_interval)
+            await self._send(connection, system_frame("ping", {"opaque": str(uuid.uuid4())}), 1)
 
     # -- pushing ----------------------------------------------------------------------------------
 

@@ -61,12 +61,15 @@ class Sandbox:
         client_secret: str = "demo-secret",
         host: str = "127.0.0.1",
         port: int = 0,
+        ping_interval: float | None = None,
     ) -> None:
+        """`ping_interval`: seconds between SYSTEM pings on each connection, as DingTalk sends
+        them; None (the default) keeps test ACK logs free of pings."""
         self._host = host
         self._port = port
         self._state = SandboxState(client_id, client_secret)
         self._faults = FaultPlan()
-        self._gateway = Gateway(self._state)
+        self._gateway = Gateway(self._state, ping_interval)
         self._openapi = OpenApi(self._state, self._faults)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None

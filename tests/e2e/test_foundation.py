@@ -8,6 +8,7 @@ import time
 from sqlmodel import select
 
 from bot.app import BotApp
+from bot.settings import Settings
 from sandbox import Sandbox
 from storage.models import OutboxMessage, OutboxStatus, ProcessedEvent, Volunteer
 from tests.e2e.conftest import StartBot
@@ -235,3 +236,26 @@ async def test_a_slow_reconnect_does_not_lose_messages_posted_meanwhile(
     sb.close_connections(code=1011)
     sb.post_message(group.conversation_id, "u-jay", "/help")
     await asyncio.wait_for(sb.wait_for_messages(1, group.conversation_id, timeout=10), 12)
+
+
+async def test_a_silent_connection_is_replaced_and_pings_keep_a_quiet_one_alive(
+    sb: Sandbox, settings: Settings
+) -> None:
+    quiet = settings.model_copy(
+        update={"dingtalk": settings.dingtalk.model_copy(update={"stream_idle_seconds": 0.6})}
+    )
+    app = BotApp(quiet)
+    await app.start()
+    try:
+        await app.wait_until_connected()
+        opened = sb.connections_opened
+        await sb.wait_until(lambda: sb.connections_opened > opened, timeout=5)
+
+        # Pings are frames too: while they arrive, the connection is kept.
+        settled = sb.connections_opened
+        for _ in range(6):
+            sb.send_ping()
+            await asyncio.sleep(0.2)
+        assert sb.connections_opened == settled
+    finally:
+        await app.stop()

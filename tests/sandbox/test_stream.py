@@ -353,3 +353,28 @@ async def test_tickets_are_single_use_and_frames_follow_subscriptions(
     assert recorded.connection_id == frame["headers"]["connectionId"]
     assert frame["headers"]["messageId"] == message_id
     assert sb.frames_pushed(tap_id) == []  # nobody subscribed to card callbacks: still queued
+
+
+async def test_a_sandbox_with_a_ping_interval_pings_every_connection() -> None:
+    pinging = Sandbox(client_id="pinger", client_secret="pinger-secret", ping_interval=0.05)
+    pinging.start()
+    try:
+        opening = {
+            "clientId": "pinger",
+            "clientSecret": "pinger-secret",
+            "subscriptions": [{"type": "CALLBACK", "topic": CHAT}],
+            "ua": "test",
+            "localIp": "",
+        }
+        async with aiohttp.ClientSession(base_url=pinging.base_url) as session:
+            async with session.post("/v1.0/gateway/connections/open", json=opening) as opened:
+                connection = await opened.json()
+            url = f"{connection['endpoint']}?ticket={connection['ticket']}"
+            async with session.ws_connect(url) as ws:
+                first = await ws.receive_json(timeout=2)
+                second = await ws.receive_json(timeout=2)
+    finally:
+        pinging.stop()
+    assert [first["type"], second["type"]] == ["SYSTEM", "SYSTEM"]
+    assert first["headers"]["topic"] == second["headers"]["topic"] == "ping"
+    assert "opaque" in json.loads(first["data"])
