@@ -71,7 +71,8 @@ def reply_row(
 
 def retry_delay(attempts: int) -> timedelta:
     """1 s, 2 s, 4 s ... up to five minutes, with jitter so retries do not arrive together."""
-    base = min(MAX_RETRY_DELAY_SECONDS, 2.0 ** max(attempts, 0))
+    # The exponent is capped too: 2.0 ** 1024 overflows a float (outbox_max_attempts is unbounded).
+    base = min(MAX_RETRY_DELAY_SECONDS, 2.0 ** min(max(attempts, 0), 30))
     return timedelta(seconds=base * random.uniform(0.5, 1.0))
 
 

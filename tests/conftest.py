@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
 from sandbox import Sandbox
+from storage.database import SessionFactory, create_engine, session_factory, upgrade_schema
+from tests.databases import BACKENDS, fresh_database
 
 
 def _reserve_loopback_port() -> int:
@@ -43,3 +46,19 @@ def sb(sandbox: Sandbox) -> Sandbox:
     """The session's sandbox with a clean conversation; live connections are kept."""
     sandbox.reset()
     return sandbox
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty database: a SQLite file, and PostgreSQL when the run has a server."""
+    async with fresh_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
+    """Sessions on a fresh database with the schema migrated to the newest revision."""
+    engine = create_engine(database_url)
+    await upgrade_schema(engine)
+    yield session_factory(engine)
+    await engine.dispose()

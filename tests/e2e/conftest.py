@@ -3,22 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 
 import pytest
 
 from bot.app import BotApp
 from bot.settings import Settings, load_settings
 from sandbox import Sandbox
-from tests.databases import BACKENDS, fresh_database
 
 StartBot = Callable[[], Awaitable[BotApp]]
-
-
-@pytest.fixture(params=BACKENDS)
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    async with fresh_database(request.param, tmp_path) as url:
-        yield url
 
 
 @pytest.fixture

@@ -1,0 +1,611 @@
+"""OutboxSender with a real database, the sandbox and a ManualClock.
+
+Time only moves when a test moves the clock; ``send_due()`` is one step of the worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlmodel import select
+
+from bot.clock import ManualClock
+from bot.incoming import ChatMessage, Sender
+from bot.openapi import OpenApiClient
+from bot.outbox import (
+    KIND_GROUP,
+    KIND_PRIVATE,
+    MAX_RETRY_DELAY_SECONDS,
+    OutboxSender,
+    RateLimiter,
+    month_of,
+    reply_row,
+    retry_delay,
+)
+from bot.router import Reply
+from bot.settings import Settings, load_settings
+from sandbox import Sandbox
+from storage.database import SessionFactory
+from storage.models import MonthlyUsage, OutboxMessage, OutboxStatus
+from storage.outbox import enqueue
+from storage.usage import add_usage, usage_for
+from tests.bot.conftest import Inbox
+
+GROUP_SEND = "/v1.0/robot/groupMessages/send"
+WEBHOOK = "/robot/sendBySession"
+QPS_LIMIT = "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi"
+START = datetime(2025, 3, 8, 10, 0, tzinfo=UTC)  # 18:00 on a Saturday in Hong Kong
+ORG_ZONE = ZoneInfo("Asia/Hong_Kong")  # the default org.timezone
+
+
+def _settings(sb: Sandbox, **limits: Any) -> Settings:
+    return load_settings(
+        None,
+        dingtalk={"client_id": sb.client_id, "client_secret": sb.client_secret},
+        limits={"outbound_per_second": 1000, **limits},
+        demo_mode=True,
+    )
+
+
+@dataclass
+class Outbox:
+    """The database, the OpenAPI client, the clock and a sandbox group ("u-ada", "u-bob")."""
+
+    sb: Sandbox
+    sessions: SessionFactory
+    client: OpenApiClient
+    clock: ManualClock
+    cid: str
+
+    def sender(self, **limits: Any) -> OutboxSender:
+        return OutboxSender(
+            sessions=self.sessions,
+            client=self.client,
+            settings=_settings(self.sb, **limits),
+            clock=self.clock,
+        )
+
+    async def add(self, *rows: OutboxMessage) -> None:
+        async with self.sessions.begin() as session:
+            for row in rows:
+                assert await enqueue(session=session, message=row)
+
+    async def rows(self) -> dict[str, OutboxMessage]:
+        async with self.sessions() as session:
+            rows = (await session.exec(select(OutboxMessage))).all()
+        return {row.dedup_key: row for row in rows}
+
+    async def only_row(self) -> OutboxMessage:
+        [row] = (await self.rows()).values()
+        return row
+
+    async def usage(self, month: str | None = None) -> MonthlyUsage:
+        async with self.sessions() as session:
+            return await usage_for(
+                session=session, month=month or month_of(self.clock.now(), ORG_ZONE)
+            )
+
+    async def spend(self, month: str, metered_api_calls: int) -> None:
+        async with self.sessions.begin() as session:
+            await add_usage(session=session, month=month, metered_api_calls=metered_api_calls)
+
+
+@pytest.fixture
+async def ob(sb: Sandbox, sessions: SessionFactory) -> AsyncIterator[Outbox]:
+    for staff_id in ("u-ada", "u-bob"):
+        sb.add_user(nick=staff_id.removeprefix("u-").title(), staff_id=staff_id)
+    cid = sb.add_group(title="SSP 深水埗", members=["u-ada", "u-bob"]).conversation_id
+    async with OpenApiClient(_settings(sb).dingtalk) as client:
+        yield Outbox(sb, sessions, client, ManualClock(START), cid)
+
+
+def _group_row(key: str, cid: str, *, due: datetime, essential: bool = True) -> OutboxMessage:
+    return OutboxMessage(
+        dedup_key=key,
+        kind=KIND_GROUP,
+        conversation_id=cid,
+        payload={"title": "DingShift", "text": key},
+        essential=essential,
+        next_attempt_at=due,
+        created_at=due,
+    )
+
+
+def _message(cid: str, *, webhook: str, expires_at: datetime, now: datetime) -> ChatMessage:
+    """A message as parsed from a frame, for webhooks the sandbox did not hand out."""
+    return ChatMessage(
+        msg_id="msg-1",
+        conversation_id=cid,
+        is_group=True,
+        conversation_title="SSP 深水埗",
+        sender=Sender(dingtalk_id="$:LWCP_v1:$ada", nick="Ada", staff_id="u-ada"),
+        mentioned_staff_ids=(),
+        text="/help",
+        session_webhook=webhook,
+        session_webhook_expires_at=expires_at,
+        sent_at=now,
+    )
+
+
+# -- sending in order, and counting ---------------------------------------------------------------
+
+
+async def test_due_rows_are_sent_oldest_first_and_metered(sb: Sandbox, ob: Outbox) -> None:
+    private = OutboxMessage(
+        dedup_key="private",
+        kind=KIND_PRIVATE,
+        user_ids=["u-bob"],
+        payload={"title": "DingShift", "text": "private"},
+        next_attempt_at=START - timedelta(seconds=30),
+        created_at=START,
+    )
+    await ob.add(
+        _group_row("second", ob.cid, due=START - timedelta(minutes=1)),
+        _group_row("later", ob.cid, due=START + timedelta(hours=1)),
+        private,
+        _group_row("first", ob.cid, due=START - timedelta(minutes=2)),
+        _group_row("due-now", ob.cid, due=START),
+    )
+    sender = ob.sender()
+
+    assert await sender.send_due() == 4
+
+    sent = sb.sent_messages()
+    assert [m.text for m in sent] == ["first", "second", "private", "due-now"]
+    assert [m.via for m in sent] == ["group_send", "group_send", "oto_send", "group_send"]
+    assert {(m.msg_key, m.title) for m in sent} == {("sampleMarkdown", "DingShift")}
+    assert sent[2].user_ids == ("u-bob",)
+    rows = await ob.rows()
+    for key in ("first", "second", "private", "due-now"):
+        assert (rows[key].status, rows[key].attempts, rows[key].sent_at) == (
+            OutboxStatus.SENT,
+            1,
+            START,
+        )
+        assert rows[key].last_error is None
+    assert (rows["later"].status, rows["later"].attempts) == (OutboxStatus.PENDING, 0)
+    usage = await ob.usage()
+    assert (usage.metered_api_calls, usage.session_replies) == (4, 0)
+    assert sb.api_call_count == 4
+
+    assert await sender.send_due() == 0
+    assert len(sb.sent_messages()) == 4
+
+
+async def test_a_row_falls_due_when_the_clock_reaches_it(sb: Sandbox, ob: Outbox) -> None:
+    await ob.add(_group_row("later", ob.cid, due=START + timedelta(minutes=5)))
+    sender = ob.sender()
+
+    assert await sender.send_due() == 0
+    ob.clock.advance(timedelta(minutes=5) - timedelta(microseconds=1))
+    assert await sender.send_due() == 0
+    ob.clock.advance(timedelta(microseconds=1))
+    assert await sender.send_due() == 1
+    assert [m.text for m in sb.sent_messages(ob.cid)] == ["later"]
+    assert (await ob.rows())["later"].sent_at == START + timedelta(minutes=5)
+
+
+async def test_a_reply_through_a_live_session_webhook_is_not_metered(
+    sb: Sandbox,
+    ob: Outbox,
+    inbox: Inbox,
+) -> None:
+    message = await inbox.post(ob.cid, "u-ada", "/help")
+    ob.clock.set(message.sent_at)
+    await ob.add(reply_row(message, Reply("**你好** hello"), sequence=0, now=ob.clock.now()))
+
+    assert await ob.sender().send_due() == 1
+
+    [sent] = sb.sent_messages(ob.cid)
+    assert sent.via == "session_webhook"
+    assert (sent.msgtype, sent.title) == ("markdown", "DingShift")
+    assert sent.text == "@u-ada\n\n**你好** hello"
+    assert sent.at_user_ids == ("u-ada",)
+    usage = await ob.usage()
+    assert (usage.metered_api_calls, usage.session_replies) == (0, 1)
+    assert sb.api_call_count == 0
+    row = await ob.only_row()
+    assert (row.status, row.attempts) == (OutboxStatus.SENT, 1)
+
+
+async def test_a_refused_session_webhook_falls_back_to_the_openapi(
+    sb: Sandbox, ob: Outbox
+) -> None:
+    message = _message(
+        ob.cid,
+        webhook=f"{sb.base_url}{WEBHOOK}?session=nope",
+        expires_at=START + timedelta(hours=1),
+        now=START,
+    )
+    await ob.add(reply_row(message, Reply("**hi**"), sequence=0, now=START))
+
+    assert await ob.sender().send_due() == 1
+
+    assert [r.status for r in sb.requests(WEBHOOK)] == [200]  # with errcode 300001
+    [sent] = sb.sent_messages(ob.cid)
+    assert (sent.via, sent.title, sent.text) == ("group_send", "DingShift", "**hi**")
+    usage = await ob.usage()
+    assert (usage.metered_api_calls, usage.session_replies) == (1, 0)
+    row = await ob.only_row()
+    assert (row.status, row.attempts, row.last_error) == (OutboxStatus.SENT, 1, None)
+
+
+@pytest.mark.parametrize(
+    "expires_in",
+    [timedelta(minutes=-1), timedelta(seconds=30), timedelta(seconds=60)],
+    ids=["expired", "inside-safety-margin", "at-safety-margin"],
+)
+async def test_a_reply_with_an_expiring_webhook_goes_straight_to_the_openapi(
+    sb: Sandbox,
+    ob: Outbox,
+    inbox: Inbox,
+    expires_in: timedelta,
+) -> None:
+    # A webhook that would still work: only its recorded expiry keeps the sender off it.
+    message = await inbox.post(ob.cid, "u-ada", "/help")
+    assert message.session_webhook_expires_at is not None
+    ob.clock.set(message.session_webhook_expires_at - expires_in)
+    await ob.add(reply_row(message, Reply("**hi**"), sequence=0, now=ob.clock.now()))
+
+    assert await ob.sender().send_due() == 1
+
+    assert sb.requests(WEBHOOK) == []
+    [sent] = sb.sent_messages(ob.cid)
+    assert (sent.via, sent.text) == ("group_send", "**hi**")
+    usage = await ob.usage()
+    assert (usage.metered_api_calls, usage.session_replies) == (1, 0)
+
+
+async def test_a_webhook_just_outside_the_safety_margin_is_used(
+    sb: Sandbox,
+    ob: Outbox,
+    inbox: Inbox,
+) -> None:
+    message = await inbox.post(ob.cid, "u-ada", "/help")
+    assert message.session_webhook_expires_at is not None
+    ob.clock.set(message.session_webhook_expires_at - timedelta(seconds=61))
+    await ob.add(reply_row(message, Reply("**hi**"), sequence=0, now=ob.clock.now()))
+
+    assert await ob.sender().send_due() == 1
+
+    [sent] = sb.sent_messages(ob.cid)
+    assert sent.via == "session_webhook"
+
+
+async def test_a_private_reply_goes_one_to_one_without_the_webhook(
+    sb: Sandbox, ob: Outbox
+) -> None:
+    message = _message(
+        ob.cid,
+        webhook=f"{sb.base_url}{WEBHOOK}?session=nope",
+        expires_at=START + timedelta(hours=1),
+        now=START,
+    )
+    row = reply_row(message, Reply("only for you", private=True), sequence=1, now=START)
+    await ob.add(row)
+
+    assert await ob.sender().send_due() == 1
+
+    assert sb.requests(WEBHOOK) == []
+    [sent] = sb.sent_messages()
+    assert (sent.via, sent.user_ids, sent.text) == ("oto_send", ("u-ada",), "only for you")
+    assert sb.sent_messages(ob.cid) == []
+
+
+# -- retries --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(503, "ServiceUnavailable"), (500, "InternalError"), (403, QPS_LIMIT)],
+)
+async def test_a_transient_error_is_retried_later_and_sent_exactly_once(
+    sb: Sandbox,
+    ob: Outbox,
+    status: int,
+    code: str,
+) -> None:
+    await ob.add(_group_row("flaky", ob.cid, due=START))
+    sender = ob.sender()
+    sb.fail_next(GROUP_SEND, status=status, code=code)
+
+    assert await sender.send_due() == 1
+
+    row = await ob.only_row()
+    assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
+    assert row.last_error is not None
+    assert f"{status} {code}" in row.last_error
+    # The first retry waits 1 s, jittered down to no less than half of it.
+    assert START + timedelta(seconds=0.5) <= row.next_attempt_at <= START + timedelta(seconds=1)
+    assert sb.sent_messages() == []
+
+    assert await sender.send_due() == 0  # not due yet: the clock has not moved
+    ob.clock.set(row.next_attempt_at)
+    assert await sender.send_due() == 1
+    assert await sender.send_due() == 0
+    ob.clock.advance(timedelta(hours=1))
+    assert await sender.send_due() == 0
+
+    assert [m.text for m in sb.sent_messages(ob.cid)] == ["flaky"]
+    assert [r.status for r in sb.requests(GROUP_SEND)] == [status, 200]
+    row = await ob.only_row()
+    assert (row.status, row.attempts, row.last_error) == (OutboxStatus.SENT, 2, None)
+    assert row.sent_at == row.next_attempt_at
+
+
+async def test_a_transient_webhook_error_is_retried_without_falling_back(
+    sb: Sandbox,
+    ob: Outbox,
+    inbox: Inbox,
+) -> None:
+    message = await inbox.post(ob.cid, "u-ada", "/help")
+    ob.clock.set(message.sent_at)
+    await ob.add(reply_row(message, Reply("**hi**"), sequence=0, now=ob.clock.now()))
+    sender = ob.sender()
+    sb.session_webhook_errcode_next(130101, "send too fast")
+
+    assert await sender.send_due() == 1
+    assert sb.sent_messages() == []
+    assert sb.requests(GROUP_SEND) == []
+    row = await ob.only_row()
+    assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1)
+
+    ob.clock.set(row.next_attempt_at)
+    assert await sender.send_due() == 1
+    [sent] = sb.sent_messages(ob.cid)
+    assert sent.via == "session_webhook"
+    usage = await ob.usage()
+    assert (usage.metered_api_calls, usage.session_replies) == (0, 1)
+
+
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        (400, "InvalidParameter"),
+        (403, "Forbidden.AccessDenied.AccessTokenPermissionDenied"),
+        (403, "Forbidden.AccessDenied.ApiCountLimitForOrg"),
+    ],
+)
+async def test_a_client_error_fails_the_row_for_good(
+    sb: Sandbox,
+    ob: Outbox,
+    status: int,
+    code: str,
+) -> None:
+    await ob.add(_group_row("doomed", ob.cid, due=START), _group_row("fine", ob.cid, due=START))
+    sender = ob.sender()
+    sb.fail_next(GROUP_SEND, status=status, code=code)
+
+    assert await sender.send_due() == 2
+
+    rows = await ob.rows()
+    assert (rows["doomed"].status, rows["doomed"].attempts) == (OutboxStatus.FAILED, 1)
+    assert rows["doomed"].last_error is not None
+    assert code in rows["doomed"].last_error
+    assert rows["fine"].status == OutboxStatus.SENT  # one bad row does not block the others
+    ob.clock.advance(timedelta(days=1))
+    assert await sender.send_due() == 0
+    assert [r.status for r in sb.requests(GROUP_SEND)] == [status, 200]
+    assert [m.text for m in sb.sent_messages(ob.cid)] == ["fine"]
+    usage = await ob.usage()
+    assert usage.metered_api_calls == 1
+
+
+async def test_an_unknown_conversation_fails_without_retries(sb: Sandbox, ob: Outbox) -> None:
+    await ob.add(_group_row("nowhere", "cid-gone", due=START))
+    sender = ob.sender()
+
+    assert await sender.send_due() == 1
+    ob.clock.advance(timedelta(days=1))
+    assert await sender.send_due() == 0
+
+    row = await ob.only_row()
+    assert row.status == OutboxStatus.FAILED
+    assert row.last_error is not None
+    assert "invalid.openConversationId" in row.last_error
+    assert len(sb.requests(GROUP_SEND)) == 1
+
+
+async def test_the_row_fails_after_max_attempts_transient_errors(sb: Sandbox, ob: Outbox) -> None:
+    await ob.add(_group_row("hopeless", ob.cid, due=START))
+    sender = ob.sender(outbox_max_attempts=4)
+    sb.fail_next(GROUP_SEND, status=503, count=10)
+    delays: list[timedelta] = []
+
+    for attempt in range(1, 5):
+        assert await sender.send_due() == 1
+        row = await ob.only_row()
+        assert row.attempts == attempt
+        if attempt < 4:
+            assert row.status == OutboxStatus.PENDING
+            delays.append(row.next_attempt_at - ob.clock.now())
+            ob.clock.set(row.next_attempt_at)
+
+    assert row.status == OutboxStatus.FAILED
+    assert row.last_error is not None
+    assert "503 ServiceUnavailable" in row.last_error
+    # 1 s, 2 s, 4 s, each jittered into its upper half.
+    for delay, base in zip(delays, (1, 2, 4), strict=True):
+        assert timedelta(seconds=base / 2) <= delay <= timedelta(seconds=base)
+    ob.clock.advance(timedelta(days=1))
+    assert await sender.send_due() == 0
+    assert len(sb.requests(GROUP_SEND)) == 4
+    assert sb.sent_messages() == []
+
+
+async def test_a_long_retried_row_still_gets_a_capped_delay(sb: Sandbox, ob: Outbox) -> None:
+    # With a generous outbox_max_attempts the attempt count passes 1024, where 2.0 ** n overflows;
+    # the error must not escape send_due() and stop the worker.
+    row = _group_row("stubborn", ob.cid, due=START)
+    row.attempts = 1500
+    await ob.add(row)
+    sb.fail_next(GROUP_SEND, status=503)
+
+    assert await ob.sender(outbox_max_attempts=10_000).send_due() == 1
+
+    row = await ob.only_row()
+    assert (row.status, row.attempts) == (OutboxStatus.PENDING, 1501)
+    wait = row.next_attempt_at - START
+    assert timedelta(seconds=150) <= wait <= timedelta(seconds=300)
+
+
+# -- the monthly budget ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("used", "expected_optional"),
+    [(0, OutboxStatus.SENT), (1, OutboxStatus.DROPPED), (5, OutboxStatus.DROPPED)],
+)
+async def test_optional_messages_are_dropped_once_the_budget_is_used_up(
+    sb: Sandbox,
+    ob: Outbox,
+    used: int,
+    expected_optional: OutboxStatus,
+) -> None:
+    await ob.spend("2025-03", used)
+    await ob.add(
+        _group_row("optional", ob.cid, due=START - timedelta(seconds=1), essential=False),
+        _group_row("essential", ob.cid, due=START),
+    )
+    sender = ob.sender(monthly_api_budget=1)
+
+    assert await sender.send_due() == 2
+
+    rows = await ob.rows()
+    assert rows["optional"].status == expected_optional
+    assert rows["optional"].attempts == 1
+    assert rows["essential"].status == OutboxStatus.SENT
+    if expected_optional == OutboxStatus.DROPPED:
+        assert rows["optional"].last_error is not None
+        assert "budget" in rows["optional"].last_error
+        assert [m.text for m in sb.sent_messages(ob.cid)] == ["essential"]
+        assert sb.api_call_count == 1
+        assert (await ob.usage()).metered_api_calls == used + 1
+    else:
+        assert [m.text for m in sb.sent_messages(ob.cid)] == ["optional", "essential"]
+        assert (await ob.usage()).metered_api_calls == 2
+    ob.clock.advance(timedelta(days=1))
+    assert await sender.send_due() == 0
+
+
+async def test_the_budget_month_is_the_organisations_month(sb: Sandbox, ob: Outbox) -> None:
+    # 31 March 16:30 UTC is already 1 April 00:30 in Hong Kong: March's spending no longer counts.
+    ob.clock.set(datetime(2025, 3, 31, 16, 30, tzinfo=UTC))
+    await ob.spend("2025-03", 99)
+    await ob.add(_group_row("april", ob.cid, due=ob.clock.now(), essential=False))
+
+    assert await ob.sender(monthly_api_budget=1).send_due() == 1
+
+    assert [m.text for m in sb.sent_messages(ob.cid)] == ["april"]
+    assert (await ob.usage("2025-04")).metered_api_calls == 1
+    assert (await ob.usage("2025-03")).metered_api_calls == 99
+
+
+# -- the worker loop ------------------------------------------------------------------------------
+
+
+async def test_run_sends_what_is_due_and_returns_after_finish(sb: Sandbox, ob: Outbox) -> None:
+    await ob.add(
+        _group_row("now-1", ob.cid, due=START - timedelta(seconds=1)),
+        _group_row("now-2", ob.cid, due=START),
+        _group_row("tomorrow", ob.cid, due=START + timedelta(days=1)),
+    )
+    sender = ob.sender()
+    sender.finish()
+
+    await asyncio.wait_for(sender.run(), timeout=5)
+
+    assert [m.text for m in sb.sent_messages(ob.cid)] == ["now-1", "now-2"]
+    assert (await ob.rows())["tomorrow"].status == OutboxStatus.PENDING
+
+
+async def test_run_wakes_for_new_rows_and_drains_retries_before_returning(
+    sb: Sandbox, ob: Outbox
+) -> None:
+    sender = ob.sender()
+    worker = asyncio.create_task(sender.run())
+    try:
+        await ob.add(_group_row("woken", ob.cid, due=START))
+        sender.wake()
+        await sb.wait_for_messages(1, ob.cid)
+
+        sb.fail_next(GROUP_SEND, status=503)
+        await ob.add(_group_row("retried", ob.cid, due=START))
+        sender.finish()
+        await asyncio.wait_for(worker, timeout=5)
+    finally:
+        worker.cancel()
+
+    # finish() returns once nothing is due now; the retry waits for its (manual) time.
+    rows = await ob.rows()
+    assert rows["woken"].status == OutboxStatus.SENT
+    assert (rows["retried"].status, rows["retried"].attempts) == (OutboxStatus.PENDING, 1)
+    assert [m.text for m in sb.sent_messages(ob.cid)] == ["woken"]
+
+
+# -- pacing ---------------------------------------------------------------------------------------
+
+
+def test_retry_delays_double_up_to_five_minutes(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.outbox.random.uniform", lambda _low, high: high)
+    longest = [retry_delay(n).total_seconds() for n in range(12)]
+    assert longest == [1, 2, 4, 8, 16, 32, 64, 128, 256, 300, 300, 300]
+    monkeypatch.setattr("bot.outbox.random.uniform", lambda low, _high: low)
+    assert [retry_delay(n).total_seconds() for n in (-3, 0, 3, 9)] == [0.5, 0.5, 4, 150]
+
+
+@given(st.integers(min_value=-10, max_value=10**6))
+def test_retry_delay_stays_within_its_jittered_band(attempts: int) -> None:
+    base = min(MAX_RETRY_DELAY_SECONDS, 2.0 ** min(max(attempts, 0), 10))
+    delay = retry_delay(attempts).total_seconds()
+    assert base / 2 <= delay <= base <= MAX_RETRY_DELAY_SECONDS
+
+
+@given(st.integers(min_value=0, max_value=2000), st.integers(min_value=1, max_value=50))
+def test_a_later_attempt_never_waits_less_in_the_worst_case(attempts: int, more: int) -> None:
+    # The bands grow: the shortest wait of a later attempt is at least the shortest of an earlier.
+    def shortest(n: int) -> float:
+        return min(MAX_RETRY_DELAY_SECONDS, 2.0 ** min(n, 10)) / 2
+
+    later = retry_delay(attempts + more).total_seconds()
+    assert later >= shortest(attempts)
+
+
+async def test_the_rate_limiter_spaces_calls() -> None:
+    loop = asyncio.get_running_loop()
+    limiter = RateLimiter(per_second=100)
+    started = loop.time()
+    for _ in range(20):
+        await limiter.wait()
+    elapsed = loop.time() - started
+    assert 0.185 <= elapsed < 1.0
+
+
+async def test_throttling_widens_the_gap_and_success_narrows_it_back() -> None:
+    loop = asyncio.get_running_loop()
+    limiter = RateLimiter(per_second=100)
+    await limiter.wait()
+    limiter.throttled()
+    limiter.throttled()
+    limiter.throttled()  # 10 ms -> 80 ms
+    started = loop.time()
+    await limiter.wait()
+    await limiter.wait()
+    throttled_gap = loop.time() - started
+    for _ in range(100):
+        limiter.succeeded()  # back to, and never below, 10 ms
+    await limiter.wait()
+    started = loop.time()
+    for _ in range(5):
+        await limiter.wait()
+    recovered = loop.time() - started
+    assert throttled_gap >= 0.075
+    assert 0.045 <= recovered < 0.5
