@@ -22,10 +22,12 @@ from bot.outbox import month_of, reply_row
 from bot.router import CommandContext, Reply, Router, UsageError, usage_reply
 from bot.settings import Settings
 from handlers.help import overview
+from planner.permissions import Role
 from storage.database import SessionFactory
 from storage.events import DuplicateEvent, find_processed, record_processed
 from storage.models import Volunteer
 from storage.outbox import enqueue
+from storage.roles import find_grant
 from storage.usage import add_usage
 from storage.volunteers import find_volunteer
 
@@ -67,17 +69,25 @@ class Dispatcher:
                 await record_processed(
                     session=session, key=key, ack=json.dumps(MESSAGE_ACK), processed_at=now
                 )
+                staff_id = message.sender.staff_id
                 volunteer = (
-                    await find_volunteer(session=session, staff_id=message.sender.staff_id)
-                    if message.sender.staff_id
-                    else None
+                    await find_volunteer(session=session, staff_id=staff_id) if staff_id else None
                 )
+                role, regions = await self._role_of(session, staff_id)
                 language: Language = (
                     volunteer.language_preference  # type: ignore[assignment]
                     if volunteer and volunteer.language_preference
                     else self._settings.org.language
                 )
-                replies = await self._answer(session, message, now, language, volunteer)
+                replies = await self._answer(
+                    session,
+                    message,
+                    now=now,
+                    language=language,
+                    volunteer=volunteer,
+                    role=role,
+                    regions=regions,
+                )
                 for sequence, reply in enumerate(replies):
                     await enqueue(
                         session=session,
@@ -94,13 +104,28 @@ class Dispatcher:
         self._on_committed()
         return Outcome(ack=MESSAGE_ACK)
 
+    async def _role_of(
+        self, session: AsyncSession, staff_id: str | None
+    ) -> tuple[Role, tuple[str, ...]]:
+        if staff_id is None:
+            return Role.VOLUNTEER, ()
+        if staff_id in self._settings.org.admins:
+            return Role.ADMIN, ()
+        grant = await find_grant(session=session, staff_id=staff_id)
+        if grant is None:
+            return Role.VOLUNTEER, ()
+        return Role(grant.role), tuple(grant.regions)
+
     async def _answer(
         self,
         session: AsyncSession,
         message: ChatMessage,
+        *,
         now: datetime,
         language: Language,
         volunteer: Volunteer | None,
+        role: Role,
+        regions: tuple[str, ...],
     ) -> list[Reply]:
         specs = self._router.specs
         try:
@@ -114,10 +139,11 @@ class Dispatcher:
             ]
         if command is None:
             return [Reply(overview(specs, language))]
-        spec = self._router.find(command.name)
-        if spec is None:
+        found = self._router.find(command)
+        if found is None:
             unknown = bilingual("error.unknown_command", language, command="/" + command.name)
             return [Reply(f"{unknown}\n\n{overview(specs, language)}")]
+        spec, command = found
         if spec.needs_staff_id and message.sender.staff_id is None:
             return [Reply(bilingual("error.outside_org", language))]
         context = CommandContext(
@@ -128,10 +154,12 @@ class Dispatcher:
             now=now,
             language=language,
             volunteer=volunteer,
+            role=role,
+            regions=regions,
             commands=specs,
         )
         try:
-            self._router.check(spec, command)
+            self._router.check(spec, command, role)
             # A savepoint, so that a handler refusing bad input half-way leaves nothing behind.
             async with session.begin_nested():
                 return await spec.handler(context)

@@ -7,6 +7,7 @@ shown in both languages (the reader's language first) so that nobody is left gue
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from string import Formatter
 from typing import Final, Literal
 
@@ -106,6 +107,15 @@ CATALOGUE: Final[Mapping[str, Mapping[Language, str]]] = {
         "zh-HK": "你仲未登記。試吓：`/join district=深水埗 lang=yue,en avail=sat-am`",
         "en": "You are not registered yet. Try: `/join district=ssp lang=yue,en avail=sat-am`",
     },
+    "error.not_allowed": {
+        "zh-HK": "{command} 只限{role}或以上使用。",
+        "en": "{command} is for {role}s and above.",
+    },
+    "role.volunteer": {"zh-HK": "義工", "en": "volunteer"},
+    "role.viewer": {"zh-HK": "地區協調員", "en": "regional viewer"},
+    "role.scheduler": {"zh-HK": "排班主管", "en": "scheduler"},
+    "role.coordinator": {"zh-HK": "統籌", "en": "coordinator"},
+    "role.admin": {"zh-HK": "管理員", "en": "admin"},
     "list.separator": {"zh-HK": "、", "en": ", "},
     "reply.title": {"zh-HK": "DingShift", "en": "DingShift"},
 }
@@ -115,13 +125,24 @@ class UnknownMessage(KeyError):
     pass
 
 
+@dataclass(frozen=True)
+class Phrase:
+    """A parameter that is itself a catalogue entry, shown in the reader's language."""
+
+    key: str
+
+
 def text(key: str, language: Language, **params: object) -> str:
     """The sentence ``key`` in ``language`` with ``params`` filled in."""
     try:
         template = CATALOGUE[key][language]
     except KeyError as error:
         raise UnknownMessage(key) from error
-    return template.format(**params)
+    resolved = {
+        name: text(value.key, language) if isinstance(value, Phrase) else value
+        for name, value in params.items()
+    }
+    return template.format(**resolved)
 
 
 def bilingual(key: str, language: Language, **params: object) -> str:

@@ -8,15 +8,16 @@ bilingual reply with the command's usage line; the handler's writes are rolled b
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.commands import Command
 from bot.incoming import ChatMessage
-from bot.messages import Language, bilingual, text
+from bot.messages import Language, Phrase, bilingual, text
 from bot.settings import Settings
+from planner.permissions import Role, least_role, may
 from storage.models import Volunteer
 
 
@@ -38,6 +39,9 @@ class CommandContext:
     language: Language
     volunteer: Volunteer | None
     """The sender's registration, if any."""
+    role: Role
+    regions: tuple[str, ...]
+    """For viewers, the districts they may see; empty means all."""
     commands: Sequence[CommandSpec]
 
 
@@ -47,6 +51,7 @@ Handler = Callable[[CommandContext], Awaitable[list[Reply]]]
 @dataclass(frozen=True)
 class CommandSpec:
     name: str
+    """Canonical name, one or two words (``join``, ``site add``); the permission table's key."""
     usage: str
     summary_key: str
     handler: Handler
@@ -90,11 +95,30 @@ class Router:
                     raise ValueError(f"command name {name!r} registered twice")
                 self._by_name[name] = spec
 
-    def find(self, name: str) -> CommandSpec | None:
-        return self._by_name.get(name.casefold())
+    def find(self, command: Command) -> tuple[CommandSpec, Command] | None:
+        """The spec for ``command``: ``/site add ...`` before ``/site ...``.
 
-    def check(self, spec: CommandSpec, command: Command) -> None:
-        """Raise :class:`UsageError` unless ``command`` fits ``spec``'s shape."""
+        A two-word match consumes the sub-command word, so handlers see only their arguments.
+        """
+        if command.words:
+            spec = self._by_name.get(f"{command.name} {command.words[0].casefold()}")
+            if spec is not None:
+                return spec, replace(command, words=command.words[1:])
+        spec = self._by_name.get(command.name)
+        return (spec, command) if spec is not None else None
+
+    def find_topic(self, topic: str) -> CommandSpec | None:
+        """For ``/help <topic>``: a name or alias, one or two words."""
+        return self._by_name.get(" ".join(topic.casefold().removeprefix("/").split()))
+
+    def check(self, spec: CommandSpec, command: Command, role: Role) -> None:
+        """Raise :class:`UsageError` unless ``role`` may run it and it fits ``spec``'s shape."""
+        if not may(role, spec.name):
+            raise UsageError(
+                "error.not_allowed",
+                command=f"/{spec.name}",
+                role=Phrase(f"role.{least_role(spec.name)}"),
+            )
         for option in command.options:
             if option not in spec.options:
                 raise UsageError("error.unknown_option", option=option)

@@ -29,7 +29,7 @@ def details(spec: CommandSpec, language: Language) -> str:
 async def handle_help(ctx: CommandContext) -> list[Reply]:
     if not ctx.command.words:
         return [Reply(overview(ctx.commands, ctx.language))]
-    topic = ctx.command.words[0].removeprefix("/").casefold()
+    topic = " ".join(ctx.command.words).removeprefix("/").casefold()
     for spec in ctx.commands:
         if topic in spec.names:
             return [Reply(details(spec, ctx.language))]
@@ -43,6 +43,6 @@ HELP = CommandSpec(
     usage="/help [command]",
     summary_key="command.help",
     handler=handle_help,
-    max_words=1,
+    max_words=2,
     needs_staff_id=False,
 )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Text
+from sqlalchemy import JSON, Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.columns import UTCDateTime
@@ -20,6 +20,7 @@ class Volunteer(SQLModel, table=True):
     districts: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     languages: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     availability: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    skills: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     language_preference: str | None = Field(default=None, max_length=8)
     active: bool = True
     registered_at: datetime = Field(sa_type=UTCDateTime)
@@ -76,3 +77,138 @@ class MonthlyUsage(SQLModel, table=True):
     metered_api_calls: int = 0
     stream_deliveries: int = 0
     session_replies: int = 0
+
+
+class Site(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=16, unique=True, index=True)
+    """Short upper-case code coordinators type (``SSP``)."""
+    name: str = Field(max_length=128)
+    district: str = Field(max_length=32)
+    address: str = Field(default="", max_length=256)
+    contact: str = Field(default="", max_length=128)
+    conversation_id: str | None = Field(default=None, max_length=128)
+    """The site's group chat, where its announcements and cards go."""
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ShiftDetails(SQLModel):
+    """What a volunteer needs to know about a shift; templates hand a copy to each occurrence."""
+
+    title: str = Field(default="", max_length=128)
+    headcount: int
+    language_needs: dict[str, int] = Field(default_factory=dict, sa_type=JSON)
+    """Language code -> the minimum number of speakers on the shift (``{"cmn": 1}``)."""
+    meeting_point: str = Field(default="", max_length=256)
+    contact: str = Field(default="", max_length=128)
+    # sa_type, not a shared sa_column: each table needs columns of its own.
+    equipment: list[str] = Field(default_factory=list, sa_type=JSON)
+    tasks: list[str] = Field(default_factory=list, sa_type=JSON)
+    health_declaration: bool = False
+
+
+class ShiftTemplate(ShiftDetails, table=True):
+    __tablename__ = "shift_template"
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    name: str = Field(max_length=128)
+    rule: str = Field(max_length=64)
+    """The canonical recurrence rule (planner.recurrence), e.g. ``2w:sat``."""
+    anchor_date: date
+    """The first day it may occur; fixes the phase of every-N-weeks rules."""
+    exceptions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    """ISO dates on which it does not occur."""
+    start_time: time
+    end_time: time
+    active: bool = True
+    expanded_until: date | None = None
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ShiftStatus(StrEnum):
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+
+
+class Shift(ShiftDetails, table=True):
+    """One concrete occurrence, with its own copy of the details."""
+
+    __table_args__ = (UniqueConstraint("template_id", "occurs_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    site_id: int = Field(foreign_key="site.id", index=True)
+    template_id: int | None = Field(default=None, foreign_key="shift_template.id")
+    occurs_on: date
+    """The local date it starts on (the organisation's zone)."""
+    starts_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(default=ShiftStatus.SCHEDULED, max_length=16)
+    revision: int = 1
+    announced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    cancel_reason: str = Field(default="", max_length=256)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AssignmentState(StrEnum):
+    INVITED = "invited"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    STANDBY = "standby"
+    WITHDRAWN = "withdrawn"
+    ATTENDED = "attended"
+    NO_SHOW = "no_show"
+
+
+# States that hold a seat on the shift and a slot in the volunteer's time.
+HOLDS_A_SEAT = frozenset(
+    {AssignmentState.INVITED, AssignmentState.CONFIRMED, AssignmentState.ATTENDED}
+)
+
+
+class Assignment(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("shift_id", "volunteer_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    shift_id: int = Field(foreign_key="shift.id", index=True)
+    volunteer_id: int = Field(foreign_key="volunteer.id", index=True)
+    state: str = Field(default=AssignmentState.INVITED, max_length=16)
+    assigned_by: str = Field(max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    responded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RoleGrant(SQLModel, table=True):
+    """A role given in the chat; admins come from the configuration, not from here."""
+
+    __tablename__ = "role_grant"
+
+    staff_id: str = Field(primary_key=True, max_length=64)
+    role: str = Field(max_length=16)
+    regions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    """District codes a viewer may see; empty means everywhere."""
+    granted_by: str = Field(max_length=64)
+    granted_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ShiftChange(SQLModel, table=True):
+    """What changed on a shift after it was announced, so that the people on it can be told."""
+
+    __tablename__ = "shift_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    shift_id: int = Field(foreign_key="shift.id", index=True)
+    revision: int
+    kind: str = Field(max_length=16)
+    """``edit`` or ``cancel``."""
+    changes: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    """Field -> [before, after], as shown to people."""
+    changed_by: str = Field(max_length=64)
+    changed_at: datetime = Field(sa_type=UTCDateTime)
+    notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

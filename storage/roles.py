@@ -1,0 +1,53 @@
+"""Roles granted in the chat."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import RoleGrant
+
+
+async def find_grant(*, session: AsyncSession, staff_id: str) -> RoleGrant | None:
+    return await session.get(RoleGrant, staff_id)
+
+
+async def grant_role(
+    *,
+    session: AsyncSession,
+    staff_id: str,
+    role: str,
+    regions: Sequence[str],
+    granted_by: str,
+    now: datetime,
+) -> RoleGrant:
+    """Give ``staff_id`` ``role``, replacing any role they had (one role per person)."""
+    grant = await find_grant(session=session, staff_id=staff_id) or RoleGrant(
+        staff_id=staff_id, role=role, granted_by=granted_by, granted_at=now
+    )
+    grant.role = role
+    grant.regions = list(regions)
+    grant.granted_by = granted_by
+    grant.granted_at = now
+    session.add(grant)
+    await session.flush()
+    return grant
+
+
+async def revoke_role(*, session: AsyncSession, staff_id: str) -> RoleGrant | None:
+    """Remove the grant; returns what was removed, or None if there was none."""
+    grant = await find_grant(session=session, staff_id=staff_id)
+    if grant is not None:
+        await session.delete(grant)
+        await session.flush()
+    return grant
+
+
+async def list_grants(*, session: AsyncSession) -> list[RoleGrant]:
+    result = await session.exec(
+        select(RoleGrant).order_by(col(RoleGrant.role), col(RoleGrant.staff_id))
+    )
+    return list(result.all())
