@@ -107,6 +107,10 @@ CATALOGUE: Final[Mapping[str, Mapping[Language, str]]] = {
         "zh-HK": "你仲未登記。試吓：`/join district=深水埗 lang=yue,en avail=sat-am`",
         "en": "You are not registered yet. Try: `/join district=ssp lang=yue,en avail=sat-am`",
     },
+    "error.too_long": {
+        "zh-HK": "{option}= 太長（最多 {limit} 個字）。",
+        "en": "{option}= is too long (at most {limit} characters).",
+    },
     "error.not_allowed": {
         "zh-HK": "{command} 只限{role}或以上使用。",
         "en": "{command} is for {role}s and above.",

@@ -72,6 +72,8 @@ class OrgSettings(BaseModel):
 
 
 class ScheduleSettings(BaseModel):
+    horizon_weeks: int = Field(default=4, ge=1, le=26)
+    min_rest_minutes: int = Field(default=0, ge=0)
     confirm_hours_before: float = Field(default=48, gt=0)
     nudge_hours_before: float = Field(default=36, gt=0)
     remind_hours_before: float = Field(default=24, gt=0)

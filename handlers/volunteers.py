@@ -8,7 +8,8 @@
 from __future__ import annotations
 
 from bot.messages import Language, join_list, text
-from bot.router import CommandContext, CommandSpec, Reply, UsageError
+from bot.router import CommandContext, CommandSpec, Reply
+from handlers.details import invalid
 from planner.registration import (
     InvalidChoice,
     district_name,
@@ -43,9 +44,7 @@ async def handle_join(ctx: CommandContext) -> list[Reply]:
         languages = parse_languages(options["lang"])
         availability = parse_availability(options["avail"]) if "avail" in options else None
     except InvalidChoice as error:
-        raise UsageError(
-            "error.invalid_choice", field=error.field, value=error.value, accepted=error.accepted
-        ) from error
+        raise invalid(error) from error
     sender = ctx.message.sender
     assert sender.staff_id is not None  # the router only lets members through
     volunteer, created = await register_volunteer(
