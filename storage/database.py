@@ -48,7 +48,7 @@ def _alembic_config(connection: Connection) -> Config:
     return config
 
 
-async def upgrade_schema(engine: AsyncEngine) -> None:
-    """Bring the schema to the newest migration (a no-op when it is already there)."""
+async def upgrade_schema(engine: AsyncEngine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (a no-op when it is already there)."""
     async with engine.begin() as connection:
-        await connection.run_sync(lambda sync: command.upgrade(_alembic_config(sync), "head"))
+        await connection.run_sync(lambda sync: command.upgrade(_alembic_config(sync), revision))

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from storage.database import SessionFactory, create_engine, upgrade_schema
+from storage.database import SessionFactory, create_engine, session_factory, upgrade_schema
 from storage.events import DuplicateEvent, find_processed, record_processed
 from storage.models import OutboxMessage, OutboxStatus
 from storage.outbox import due_messages, enqueue, mark_sent, next_attempt_at, schedule_retry
@@ -134,3 +135,26 @@ async def test_usage_counters_add_up_under_concurrency(
         empty = await usage_for(session=session, month="2026-12")
     assert (usage.metered_api_calls, usage.stream_deliveries) == (5 * tasks, 10 * tasks)
     assert empty.metered_api_calls == 0
+
+
+async def test_upgrading_keeps_the_volunteers_registered_before(database_url: str) -> None:
+    engine = create_engine(database_url)
+    await upgrade_schema(engine, "0001")
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO volunteer (staff_id, dingtalk_id, nickname, districts, languages,"
+                " availability, active, registered_at, updated_at) VALUES ('u1', '', 'Ada',"
+                " '[\"sham-shui-po\"]', '[\"yue\"]', '[]', true, :at, :at)"
+            ),
+            {"at": NOW.replace(tzinfo=None)},
+        )
+    await upgrade_schema(engine)
+    sessions = session_factory(engine)
+    async with sessions() as session:
+        volunteer = await find_volunteer(session=session, staff_id="u1")
+    await engine.dispose()
+    assert volunteer is not None
+    assert (volunteer.nickname, volunteer.districts, volunteer.skills) == (
+        "Ada", ["sham-shui-po"], [],
+    )  # fmt: skip
