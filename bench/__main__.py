@@ -1,18 +1,23 @@
-"""``python -m bench [--messages N]``: every benchmark, one after another."""
+"""``python -m bench [--messages N] [--only roundtrip|roster]``: the benchmarks, one by one."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 
+from bench.roster import run_roster
 from bench.roundtrip import run_roundtrip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--messages", type=int, default=1000, help="messages per round-trip run")
+    parser.add_argument("--only", choices=("roundtrip", "roster"), help="run just this one")
     args = parser.parse_args()
-    asyncio.run(run_roundtrip(args.messages))
+    if args.only in (None, "roundtrip"):
+        asyncio.run(run_roundtrip(args.messages))
+    if args.only in (None, "roster"):
+        asyncio.run(run_roster())
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from bot.commands import CommandSyntaxError, parse_command
 from bot.incoming import ChatMessage
 from bot.messages import Language, bilingual
 from bot.outbox import month_of, reply_row
-from bot.router import CommandContext, Reply, Router, UsageError, usage_reply
+from bot.router import CommandContext, CommandSpec, Reply, Router, UsageError, usage_reply
 from bot.settings import Settings
 from handlers.help import overview
 from planner.permissions import Role
@@ -158,10 +158,20 @@ class Dispatcher:
             regions=regions,
             commands=specs,
         )
+        return await self._run(spec, context)
+
+    async def _run(self, spec: CommandSpec, context: CommandContext) -> list[Reply]:
         try:
-            self._router.check(spec, command, role)
+            self._router.check(spec, context.command, context.role)
             # A savepoint, so that a handler refusing bad input half-way leaves nothing behind.
-            async with session.begin_nested():
+            async with context.session.begin_nested():
                 return await spec.handler(context)
         except UsageError as error:
-            return [usage_reply(spec, error, language)]
+            return [usage_reply(spec, error, context.language)]
+        except Exception:
+            # A bug must not leave the person unanswered or half of their command applied: the
+            # savepoint has rolled the handler back; the event and this reply still commit.
+            log.exception(
+                "handler failed", extra={"command": spec.name, "msg_id": context.message.msg_id}
+            )
+            return [Reply(bilingual("error.internal", context.language))]

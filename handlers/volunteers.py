@@ -3,6 +3,8 @@
 - ``/join district=<district,...> lang=<yue,cmn,en> [avail=sat-am,sun-pm,...]`` (``/登記``):
   register, or update a registration. Without ``avail=`` the slots registered before stay.
 - ``/me`` (``/我``): show one's own registration.
+- ``/avail <slots>`` (``/有空``): replace one's weekly availability (``sat-am, sun-pm``,
+  ``星期六上午``, ``sat`` for the whole day; ``none`` clears it); ``/avail`` alone shows it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from planner.registration import (
 )
 from storage.models import Volunteer
 from storage.volunteers import register_volunteer
+
+CLEAR_AVAILABILITY = frozenset({"none", "clear", "-", "冇", "無", "无", "清除"})
 
 
 def profile_lines(volunteer: Volunteer, language: Language) -> list[str]:
@@ -69,6 +73,42 @@ async def handle_me(ctx: CommandContext) -> list[Reply]:
     return [Reply("\n".join([header, *profile_lines(ctx.volunteer, ctx.language)]))]
 
 
+def availability_text(slots: list[str], language: Language) -> str:
+    if not slots:
+        return text("profile.not_given", language)
+    return join_list([slot_name(slot, language) for slot in slots], language)
+
+
+async def handle_avail(ctx: CommandContext) -> list[Reply]:
+    volunteer = ctx.volunteer
+    if volunteer is None:
+        return [Reply(text("me.not_registered", ctx.language))]
+    # "/avail sat-am sun-pm" and "/avail avail=sat-am,sun-pm" (as in /join) both work.
+    words = [*ctx.command.words, ctx.command.options.get("avail", "")]
+    typed = ",".join(word for word in words if word)
+    if not typed:
+        value = availability_text(volunteer.availability, ctx.language)
+        return [Reply(text("avail.current", ctx.language, value=value))]
+    try:
+        slots = () if typed.casefold() in CLEAR_AVAILABILITY else parse_availability(typed)
+    except InvalidChoice as error:
+        raise invalid(error) from error
+    sender = ctx.message.sender
+    assert sender.staff_id is not None  # the router only lets members through
+    volunteer, _ = await register_volunteer(
+        session=ctx.session,
+        staff_id=sender.staff_id,
+        dingtalk_id=sender.dingtalk_id,
+        nickname=sender.nick,
+        districts=volunteer.districts,
+        languages=volunteer.languages,
+        availability=slots,
+        now=ctx.now,
+    )
+    value = availability_text(volunteer.availability, ctx.language)
+    return [Reply(text("avail.updated", ctx.language, value=value))]
+
+
 JOIN = CommandSpec(
     name="join",
     aliases=("登記", "登记", "報名"),
@@ -85,4 +125,14 @@ ME = CommandSpec(
     usage="/me",
     summary_key="command.me",
     handler=handle_me,
+)
+AVAIL = CommandSpec(
+    name="avail",
+    aliases=("有空", "得閒", "得闲"),
+    usage="/avail <slots>",
+    summary_key="command.avail",
+    details_key="command.avail.details",
+    handler=handle_avail,
+    options=frozenset({"avail"}),
+    max_words=21,
 )

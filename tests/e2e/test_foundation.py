@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
+import pytest
 from sqlmodel import select
 
 from bot.app import BotApp
@@ -259,3 +260,22 @@ async def test_a_silent_connection_is_replaced_and_pings_keep_a_quiet_one_alive(
         assert sb.connections_opened == settled
     finally:
         await app.stop()
+
+
+async def test_a_failing_handler_still_answers_and_changes_nothing(
+    sb: Sandbox, bot: BotApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(**_: object) -> None:
+        raise RuntimeError("simulated bug")
+
+    sb.add_user(nick="Kit", staff_id="u-kit")
+    group = sb.add_group(title="SSP", members=["u-kit"])
+    monkeypatch.setattr("handlers.volunteers.register_volunteer", broken)
+    message_id = sb.post_message(group.conversation_id, "u-kit", "/join district=ssp lang=yue")
+
+    [reply] = await sb.wait_for_messages(1, group.conversation_id)
+    [ack] = await sb.wait_for_ack(message_id)
+    assert "處理呢個指令時出錯" in reply.text
+    assert "something went wrong" in reply.text
+    assert ack.code == 200
+    assert await _volunteers(bot) == []

@@ -1,0 +1,273 @@
+"""Who is on a shift: booking people, taking them off, the roster.
+
+- ``/assign <shift-id> @volunteer ...`` (``/編更``): book the @-mentioned people (state
+  ``invited`` until they confirm). Everyone mentioned must be registered (``/join``); if one is
+  not, nothing is booked. The booking rules (overlap, rest between shifts, full, already on it)
+  are checked per person and answered in one reply.
+- ``/unassign <shift-id> @volunteer ...`` (``/除更``): take them off (kept as ``withdrawn``).
+- ``/roster <shift-id>`` (``/名單``): confirmed, invited (no answer yet), declined, standby and
+  withdrawn, by nickname; ``3/6 confirmed``; language cover against the shift's needs. Regional
+  viewers only for their regions' sites.
+
+People are the message's @-mentions (DingTalk's ``atUsers``), in order; the ``@Nick`` words typed
+after the id are only used to name someone who is not registered (when they line up one to one
+with the mentions; otherwise the staff id is shown).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.messages import Language, join_list, text
+from bot.router import CommandContext, CommandSpec, Reply, UsageError
+from handlers.shifts import (
+    may_see,
+    refuse_unless_open,
+    shift_from_words,
+    site_of,
+    when_label,
+)
+from planner.conflicts import Refusal
+from planner.needs import needs_unmet
+from planner.registration import language_name
+from storage.models import HOLDS_A_SEAT, AssignmentState, Shift, ShiftStatus, Volunteer
+from storage.shifts import book, find_shift, people_on, seats_taken, unbook
+from storage.volunteers import find_volunteer
+
+MAX_MENTION_WORDS = 64
+# Roster sections, in the order a coordinator scans them.
+ROSTER_STATES = (
+    AssignmentState.CONFIRMED,
+    AssignmentState.INVITED,
+    AssignmentState.DECLINED,
+    AssignmentState.STANDBY,
+    AssignmentState.WITHDRAWN,
+    AssignmentState.ATTENDED,
+    AssignmentState.NO_SHOW,
+)
+
+
+def _labels(ctx: CommandContext) -> dict[str, str]:
+    """staffId -> how the sender typed them (``@Ben``), when the typed words line up."""
+    mentions = ctx.message.mentioned_staff_ids
+    typed = [word for word in ctx.command.words[1:] if word.startswith("@") and len(word) > 1]
+    if len(typed) != len(mentions):
+        return {}
+    return dict(zip(mentions, typed, strict=True))
+
+
+async def mentioned_volunteers(ctx: CommandContext) -> list[Volunteer]:
+    """The @-mentioned people, each registered, in order; else a :class:`UsageError`."""
+    mentions = list(dict.fromkeys(ctx.message.mentioned_staff_ids))
+    if not mentions:
+        raise UsageError("assign.no_mention")
+    found: list[Volunteer] = []
+    unknown: list[str] = []
+    for staff_id in mentions:
+        volunteer = await find_volunteer(session=ctx.session, staff_id=staff_id)
+        if volunteer is None or not volunteer.active:
+            unknown.append(staff_id)
+        else:
+            found.append(volunteer)
+    if unknown:
+        labels = _labels(ctx)
+        names = join_list([labels.get(staff_id, staff_id) for staff_id in unknown], ctx.language)
+        raise UsageError("assign.not_registered", names=names)
+    return found
+
+
+async def _refusal_line(
+    ctx: CommandContext, shift: Shift, volunteer: Volunteer, refusal: Refusal, taken: int
+) -> str:
+    nick = volunteer.nickname
+    if refusal.reason == "overlap" and refusal.conflicting_shift_id is not None:
+        other = await find_shift(session=ctx.session, shift_id=refusal.conflicting_shift_id)
+        assert other is not None
+        when = when_label(other, ctx.settings.org.zone, ctx.language)
+        overlapping = other.starts_at < shift.ends_at and shift.starts_at < other.ends_at
+        key = "assign.refused.overlap" if overlapping else "assign.refused.too_close"
+        return text(
+            key,
+            ctx.language,
+            nick=nick,
+            other=other.id,
+            when=when,
+            minutes=ctx.settings.schedule.min_rest_minutes,
+        )
+    return text(
+        f"assign.refused.{refusal.reason}",
+        ctx.language,
+        nick=nick,
+        id=shift.id,
+        taken=taken,
+        need=shift.headcount,
+    )
+
+
+async def handle_assign(ctx: CommandContext) -> list[Reply]:
+    shift = await shift_from_words(ctx, for_update=True)
+    refuse_unless_open(shift, ctx.now)
+    volunteers = await mentioned_volunteers(ctx)
+    assert shift.id is not None
+    assert ctx.message.sender.staff_id is not None
+    booked: list[Volunteer] = []
+    refused: list[tuple[Volunteer, Refusal]] = []
+    for volunteer in volunteers:
+        assert volunteer.id is not None
+        outcome = await book(
+            session=ctx.session,
+            shift_id=shift.id,
+            volunteer_id=volunteer.id,
+            assigned_by=ctx.message.sender.staff_id,
+            now=ctx.now,
+            min_rest=timedelta(minutes=ctx.settings.schedule.min_rest_minutes),
+        )
+        if isinstance(outcome, Refusal):
+            refused.append((volunteer, outcome))
+        else:
+            booked.append(volunteer)
+    taken = await seats_taken(session=ctx.session, shift_id=shift.id)
+    lines = []
+    if booked:
+        names = join_list([volunteer.nickname for volunteer in booked], ctx.language)
+        lines.append(
+            text(
+                "assign.booked",
+                ctx.language,
+                names=names,
+                id=shift.id,
+                taken=taken,
+                need=shift.headcount,
+            )
+        )
+    for volunteer, refusal in refused:
+        lines.append(await _refusal_line(ctx, shift, volunteer, refusal, taken))
+    return [Reply("\n\n".join(lines))]
+
+
+async def handle_unassign(ctx: CommandContext) -> list[Reply]:
+    shift = await shift_from_words(ctx, for_update=True)
+    refuse_unless_open(shift, ctx.now)
+    volunteers = await mentioned_volunteers(ctx)
+    assert shift.id is not None
+    removed: list[str] = []
+    absent: list[str] = []
+    for volunteer in volunteers:
+        assert volunteer.id is not None
+        done = await unbook(
+            session=ctx.session, shift_id=shift.id, volunteer_id=volunteer.id, now=ctx.now
+        )
+        (removed if done else absent).append(volunteer.nickname)
+    taken = await seats_taken(session=ctx.session, shift_id=shift.id)
+    lines = []
+    if removed:
+        lines.append(
+            text(
+                "unassign.done",
+                ctx.language,
+                names=join_list(removed, ctx.language),
+                id=shift.id,
+                taken=taken,
+                need=shift.headcount,
+            )
+        )
+    if absent:
+        lines.append(
+            text(
+                "unassign.not_on", ctx.language, names=join_list(absent, ctx.language), id=shift.id
+            )
+        )
+    return [Reply("\n\n".join(lines))]
+
+
+def _language_cover(shift: Shift, speakers: list[list[str]], language: Language) -> str:
+    missing = needs_unmet(shift.language_needs, speakers)
+    parts = []
+    for code, minimum in shift.language_needs.items():
+        have = sum(1 for spoken in speakers if code in spoken)
+        mark = (
+            f" ⚠️{text('roster.language_missing', language, count=missing[code])}"
+            if (code in missing)
+            else " ✅"
+        )
+        parts.append(f"{language_name(code, language)} {have}/{minimum}{mark}")
+    return join_list(parts, language)
+
+
+async def handle_roster(ctx: CommandContext) -> list[Reply]:
+    shift = await shift_from_words(ctx, for_update=False)
+    site = await site_of(ctx, shift)
+    if not may_see(ctx, site):
+        raise UsageError("shift.outside_region", code=site.code)
+    assert shift.id is not None
+    language = ctx.language
+    people = await people_on(session=ctx.session, shift_id=shift.id)
+    by_state: dict[str, list[str]] = {}
+    for assignment, volunteer in people:
+        by_state.setdefault(assignment.state, []).append(volunteer.nickname)
+    holding = [volunteer for assignment, volunteer in people if assignment.state in HOLDS_A_SEAT]
+    confirmed = len(by_state.get(AssignmentState.CONFIRMED, [])) + len(
+        by_state.get(AssignmentState.ATTENDED, [])
+    )
+    title = f" {shift.title}" if shift.title else ""
+    header = (
+        f"**#{shift.id} {when_label(shift, ctx.settings.org.zone, language)} {site.code}**{title}"
+    )
+    if shift.status == ShiftStatus.CANCELLED:
+        header += " " + text("roster.cancelled", language)
+    lines = [
+        header,
+        text(
+            "roster.counts",
+            language,
+            confirmed=confirmed,
+            booked=len(holding),
+            need=shift.headcount,
+        ),
+    ]
+    sections = [
+        "- "
+        + text(
+            "roster.section",
+            language,
+            state=text(f"roster.state.{state}", language),
+            count=len(by_state[state]),
+            names=join_list(by_state[state], language),
+        )
+        for state in ROSTER_STATES
+        if by_state.get(state)
+    ]
+    lines.append("\n".join(sections) if sections else text("roster.nobody", language))
+    if shift.language_needs:
+        cover = _language_cover(shift, [volunteer.languages for volunteer in holding], language)
+        lines.append(text("roster.languages", language, cover=cover))
+    if len(holding) < shift.headcount and shift.status == ShiftStatus.SCHEDULED:
+        lines.append(text("roster.vacancies", language, count=shift.headcount - len(holding)))
+    return [Reply("\n\n".join(lines))]
+
+
+ASSIGN = CommandSpec(
+    name="assign",
+    aliases=("編更", "编更"),
+    usage="/assign <shift-id> @volunteer ...",
+    summary_key="command.assign",
+    details_key="command.assign.details",
+    handler=handle_assign,
+    max_words=MAX_MENTION_WORDS,
+)
+UNASSIGN = CommandSpec(
+    name="unassign",
+    aliases=("除更",),
+    usage="/unassign <shift-id> @volunteer ...",
+    summary_key="command.unassign",
+    handler=handle_unassign,
+    max_words=MAX_MENTION_WORDS,
+)
+ROSTER = CommandSpec(
+    name="roster",
+    aliases=("名單", "名单"),
+    usage="/roster <shift-id>",
+    summary_key="command.roster",
+    handler=handle_roster,
+    max_words=1,
+)
