@@ -1,0 +1,100 @@
+"""A coordinator's group chat in the sandbox, for end-to-end tests of the roster commands."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import col, select
+
+from bot.app import BotApp
+from sandbox import Sandbox
+from storage.models import Assignment, AssignmentState, Shift, Site, Volunteer
+from storage.volunteers import register_volunteer
+
+ZONE = ZoneInfo("Asia/Hong_Kong")
+COORDINATOR = "u-coord"
+WEEKDAYS_ZH = "一二三四五六日"
+
+
+def day_ahead(days: int) -> date:
+    return datetime.now(ZONE).date() + timedelta(days=days)
+
+
+def label(day: date) -> str:
+    """How the replies show a day: ``六 12-06``."""
+    return f"{WEEKDAYS_ZH[day.weekday()]} {day:%m-%d}"
+
+
+@dataclass
+class Chat:
+    sb: Sandbox
+    bot: BotApp
+    cid: str
+
+    async def say(self, text: str, sender: str = COORDINATOR, at: tuple[str, ...] = ()) -> str:
+        """Post ``text`` and return the bot's reply to it."""
+        before = len(self.sb.sent_messages(self.cid))
+        self.sb.post_message(self.cid, sender, text, at=at)
+        replies = await self.sb.wait_for_messages(before + 1, self.cid)
+        # A group reply @-mentions the sender first (DingTalk needs the name in the text).
+        return replies[before].text.removeprefix(f"@{sender}\n\n")
+
+    async def add_site(self, code: str, district: str) -> int:
+        async with self.bot.sessions.begin() as session:
+            site = Site(code=code, name=f"{code} food bank", district=district,
+                        created_by=COORDINATOR, created_at=datetime.now(UTC))  # fmt: skip
+            session.add(site)
+            await session.flush()
+            assert site.id is not None
+            return site.id
+
+    async def register(
+        self, staff_id: str, nick: str, languages: tuple[str, ...] = ("yue",)
+    ) -> None:
+        self.sb.add_members(self.cid, [self.sb.add_user(nick=nick, staff_id=staff_id)])
+        async with self.bot.sessions.begin() as session:
+            await register_volunteer(session=session, staff_id=staff_id, dingtalk_id="",
+                                     nickname=nick, districts=["sham-shui-po"],
+                                     languages=languages, availability=None,
+                                     now=datetime.now(UTC))  # fmt: skip
+
+    async def add_shift(self, day: date, hours: str = "09:00-12:00", need: int = 6,
+                        site: str = "SSP", extra: str = "") -> int:  # fmt: skip
+        reply = await self.say(
+            f"/shift add site={site} date={day} time={hours} need={need} {extra}"
+        )
+        assert "✅ 已新增 **#" in reply, reply
+        return int(reply.split("**#")[1].split("**")[0])
+
+    async def shift(self, shift_id: int) -> Shift:
+        async with self.bot.sessions() as session:
+            found = await session.get(Shift, shift_id)
+            assert found is not None
+            return found
+
+    async def states(self, shift_id: int) -> dict[str, str]:
+        """Nickname -> assignment state on the shift."""
+        async with self.bot.sessions() as session:
+            rows = await session.exec(
+                select(Volunteer.nickname, Assignment.state)
+                .join(Assignment, col(Assignment.volunteer_id) == col(Volunteer.id))
+                .where(Assignment.shift_id == shift_id)
+            )
+            return dict(rows.all())
+
+    async def set_state(self, shift_id: int, nick: str, state: AssignmentState) -> None:
+        async with self.bot.sessions.begin() as session:
+            volunteer = (
+                await session.exec(select(Volunteer).where(Volunteer.nickname == nick))
+            ).one()
+            assignment = (
+                await session.exec(
+                    select(Assignment)
+                    .where(Assignment.shift_id == shift_id)
+                    .where(Assignment.volunteer_id == volunteer.id)
+                )
+            ).one()
+            assignment.state = state
+            session.add(assignment)
