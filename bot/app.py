@@ -19,6 +19,7 @@ from bot.settings import Settings
 from handlers.registry import ALL_COMMANDS
 from storage.database import create_engine, session_factory, upgrade_schema
 from storage.models import MonthlyUsage
+from storage.outbox import pending_messages
 from storage.usage import usage_for
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,15 @@ class BotApp:
         with contextlib.suppress(asyncio.CancelledError):
             await self._sender_task
         return False
+
+    async def wait_until_outbox_empty(self, within_seconds: float = 10.0) -> None:
+        """Until every queued message has been sent or given up (demo and tests)."""
+        async with asyncio.timeout(within_seconds):
+            while True:
+                async with self.sessions() as session:
+                    if not await pending_messages(session=session):
+                        return
+                await asyncio.sleep(0.02)
 
     async def usage_this_month(self) -> MonthlyUsage:
         month = month_of(self.clock.now(), self.settings.org.zone)

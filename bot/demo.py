@@ -12,9 +12,15 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sandbox import Sandbox, SentMessage
+from storage.shifts import shifts_between
+
+if TYPE_CHECKING:
+    from bot.app import BotApp
 
 _SURNAMES = ("陳", "李", "張", "黃", "何", "林", "梁", "吳", "劉", "鄭", "麥", "謝")
 _GIVEN = ("嘉欣", "志明", "Ada", "Ben", "詠詩", "家豪", "Carmen", "俊傑", "Daisy", "Eric", "美玲",
@@ -37,6 +43,9 @@ class ScriptLine:
     speaker: str
     """A staffId, or "guest" for the visitor from outside the organisation."""
     text: str
+    """May name ``{saturday}``, ``{first}`` (the template's first shift) and ``{one_off}``."""
+    at: tuple[str, ...] = ()
+    """staffIds @-mentioned besides the bot."""
 
 
 SCRIPT = (
@@ -49,7 +58,39 @@ SCRIPT = (
     ScriptLine("guest", "/join district=ssp lang=en"),
     ScriptLine("vol-kaming", "／ｊｏｉｎ　district＝ssp　lang＝en"),
     ScriptLine("coord-mei", "/shfit list"),
+    ScriptLine("coord-mei", '/site add SSP 深水埗派米站 district=ssp address="北河街 1 號"'),
+    ScriptLine(
+        "coord-mei",
+        "/範本 新增 星期六早更 site=SSP every=sat time=09:00-12:00 need=4 lang=cmn:1"
+        " meet=港鐵深水埗站C2出口 equipment=手套,圍裙 from={saturday}",
+    ),
+    ScriptLine("coord-mei", "/assign {first} @家明", at=("vol-kaming",)),
+    ScriptLine(
+        "coord-mei", "/更 新增 site=SSP date={saturday} time=10:00-13:00 need=3 title=派米"
+    ),
+    ScriptLine(
+        "coord-mei",
+        "/編更 {one_off} @家明 @Bobby @陳嘉欣",
+        at=("vol-kaming", "vol-bobby", "vol000"),
+    ),
+    ScriptLine("coord-mei", "/名單 {one_off}"),
+    ScriptLine("vol-bobby", "/shift add site=SSP date=sat time=09:00-12:00 need=2"),
+    ScriptLine("coord-mei", "/更表 {saturday}"),
 )
+
+
+def next_saturday(today: date) -> date:
+    """The Saturday after today (a week on if today is Saturday), so the demo runs any day."""
+    return today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+
+
+async def _shift_ids(app: BotApp, saturday: date) -> dict[str, object]:
+    async with app.sessions() as session:
+        summaries = await shifts_between(session=session, first_day=saturday, last_day=saturday)
+    ids: dict[str, object] = {"saturday": saturday}
+    for summary in summaries:
+        ids["first" if summary.shift.template_id else "one_off"] = summary.shift.id
+    return ids
 
 
 def _seed_volunteer_commands() -> list[tuple[str, str, str]]:
@@ -88,13 +129,13 @@ def _bot_lines(replies: list[SentMessage], nicks: dict[str, str]) -> list[str]:
 
 
 async def _play(sandbox: Sandbox, *, keep_running: bool, data_dir: Path) -> int:
-    from bot.app import BotApp
     from bot.settings import load_settings
 
     settings = load_settings(
         None,
         dingtalk={"client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET},
         database={"url": f"sqlite+aiosqlite:///{data_dir / 'demo.db'}"},
+        org={"admins": ["coord-mei"]},
         demo_mode=True,
     )
     seeded = _seed_volunteer_commands()
@@ -110,6 +151,8 @@ async def _play(sandbox: Sandbox, *, keep_running: bool, data_dir: Path) -> int:
     main_group = groups[0]
     sandbox.add_members(main_group.conversation_id, ["vol-kaming", "vol-bobby", guest])
 
+    from bot.app import BotApp
+
     app = BotApp(settings)
     await app.start()
     try:
@@ -121,14 +164,17 @@ async def _play(sandbox: Sandbox, *, keep_running: bool, data_dir: Path) -> int:
         print(f"DingShift demo — local DingTalk sandbox at {sandbox.base_url}")  # noqa: T201
         print(f"{len(seeded)} volunteers registered in {len(groups)} site groups.\n")  # noqa: T201
         cid = main_group.conversation_id
+        saturday = next_saturday(app.clock.now().astimezone(settings.org.zone).date())
         for line in SCRIPT:
             before = len(sandbox.sent_messages(cid))
             speaker = guest if line.speaker == "guest" else line.speaker
             speaker_nick = guest.nick if line.speaker == "guest" else nicks[line.speaker]
-            print(_transcript_line(main_group.title, speaker_nick, line.text))  # noqa: T201
-            sandbox.post_message(cid, speaker, line.text)
+            typed = line.text.format(**await _shift_ids(app, saturday))
+            print(_transcript_line(main_group.title, speaker_nick, typed))  # noqa: T201
+            sandbox.post_message(cid, speaker, typed, at=line.at)
             replies = (await sandbox.wait_for_messages(before + 1, cid, timeout=10))[before:]
             print("\n".join(_bot_lines(replies, nicks)) + "\n")  # noqa: T201
+        await app.wait_until_outbox_empty()
         usage = await app.usage_this_month()
         print(  # noqa: T201
             f"The bot's own count this month: {usage.stream_deliveries} stream deliveries,"

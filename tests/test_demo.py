@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bot.demo import SCRIPT, VOLUNTEER_COUNT
+
 
 def test_demo_prints_a_transcript_and_exits_cleanly(tmp_path: Path) -> None:
     environment = {
@@ -32,5 +34,10 @@ def test_demo_prints_a_transcript_and_exits_cleanly(tmp_path: Path) -> None:
     assert "Please ask a coordinator to invite you" in transcript
     assert "已更新你嘅登記，家明" in transcript
     assert "I don't know the command “/shfit”." in transcript
-    assert "The bot's own count this month: 45 stream deliveries" in transcript
+    assert "❌ 家明：同 #1（六" in transcript
+    assert "撞時間" in transcript
+    assert "/shift add is for coordinators and above." in transcript
+    deliveries = VOLUNTEER_COUNT + len(SCRIPT)
+    assert f"The bot's own count this month: {deliveries} stream deliveries" in transcript
+    assert f"{deliveries} replies through session webhooks" in transcript
     assert not list(tmp_path.iterdir()), "the demo leaves no files behind"
