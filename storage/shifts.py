@@ -29,6 +29,7 @@ from storage.models import (
     Shift,
     ShiftChange,
     ShiftStatus,
+    ShiftTemplate,
     Site,
     Volunteer,
 )
@@ -195,10 +196,24 @@ async def change_shift(
         for other in others:
             if too_close(slot_of(other), slot_of(edited), min_rest):
                 return EditRefusal("overlap", volunteer.id, other.id)
+    moved_from = shift.occurs_on
     for name, value in changes.items():
         setattr(shift, name, value)
+    if shift.template_id is not None and shift.occurs_on != moved_from:
+        await _remember_moved_occurrence(session, shift.template_id, moved_from)
     await _record_change(session, shift, kind="edit", shown=shown, changed_by=changed_by, now=now)
     return None
+
+
+async def _remember_moved_occurrence(
+    session: AsyncSession, template_id: int, moved_from: date
+) -> None:
+    """Make the day an occurrence moved away from an exception of its template, so that rolling
+    the horizon forward does not create the occurrence a second time on its old day."""
+    template = await session.get(ShiftTemplate, template_id)
+    if template is not None and moved_from.isoformat() not in template.exceptions:
+        template.exceptions = [*template.exceptions, moved_from.isoformat()]
+        session.add(template)
 
 
 async def cancel_shift(

@@ -19,7 +19,7 @@ from planner.recurrence import parse_rule
 from planner.registration import WEEKDAYS
 from storage.database import SessionFactory
 from storage.models import AssignmentState, Shift, ShiftStatus, ShiftTemplate, Site
-from storage.shifts import add_shift, book
+from storage.shifts import add_shift, book, change_shift
 from storage.sites import DuplicateSite, add_site, find_site_by_code, list_sites
 from storage.templates import (
     TEMPLATE_CHANGED,
@@ -187,6 +187,33 @@ async def test_expanding_again_creates_nothing_and_cancelled_dates_stay_cancelle
         )
         assert [shift.occurs_on for shift in later] == [day("2026-12-26")]
         assert len(await _shifts(session, template)) == 5
+
+
+async def test_an_occurrence_moved_to_another_day_is_not_created_again(
+    sessions: SessionFactory,
+) -> None:
+    async with sessions.begin() as session:
+        site = await _site(session)
+        template = await _template(session, site)
+        saturday = (await _expand(session, template, site))[0]
+        friday = saturday.occurs_on - timedelta(days=1)
+        refusal = await change_shift(
+            session=session,
+            shift=saturday,
+            changes={
+                "occurs_on": friday,
+                "starts_at": saturday.starts_at - timedelta(days=1),
+                "ends_at": saturday.ends_at - timedelta(days=1),
+            },
+            shown={"date": (str(saturday.occurs_on), str(friday))},
+            changed_by="u-coord",
+            now=NOW,
+            min_rest=NO_REST,
+        )
+        assert refusal is None
+        assert await _expand(session, template, site) == []
+        assert template.exceptions == [(friday + timedelta(days=1)).isoformat()]
+        assert sorted(await _shifts(session, template))[0] == friday
 
 
 async def test_an_occurrence_that_has_already_started_is_not_created(
