@@ -51,6 +51,7 @@ class BotApp:
         self.stream = StreamConnection(
             settings.dingtalk,
             on_message=self.dispatcher.on_message,
+            on_card_tap=self.dispatcher.on_card_tap,
             app_loop=asyncio.get_running_loop(),
             clock=self.clock,
         )

@@ -14,13 +14,15 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cards import ack_response
 from bot.clock import Clock
 from bot.commands import CommandSyntaxError, parse_command
-from bot.incoming import ChatMessage
-from bot.messages import Language, bilingual
+from bot.incoming import CardTap, ChatMessage
+from bot.messages import LANGUAGES, Language, bilingual, text
 from bot.outbox import month_of, reply_row
 from bot.router import CommandContext, CommandSpec, Reply, Router, UsageError, usage_reply
 from bot.settings import Settings
+from handlers.card_actions import TapContext, TapResult, handle_tap
 from handlers.help import overview
 from planner.permissions import Role
 from storage.database import SessionFactory
@@ -33,6 +35,10 @@ from storage.volunteers import find_volunteer
 
 log = logging.getLogger(__name__)
 MESSAGE_ACK = "OK"
+# Merge-by-key with nothing in it: leaves every variable of the card as it is.
+UNCHANGED_CARD = {
+    "cardUpdateOptions": {"updateCardDataByKey": True, "updatePrivateDataByKey": True}
+}
 
 
 @dataclass(frozen=True)
@@ -74,11 +80,7 @@ class Dispatcher:
                     await find_volunteer(session=session, staff_id=staff_id) if staff_id else None
                 )
                 role, regions = await self._role_of(session, staff_id)
-                language: Language = (
-                    volunteer.language_preference  # type: ignore[assignment]
-                    if volunteer and volunteer.language_preference
-                    else self._settings.org.language
-                )
+                language = self._language_of(volunteer)
                 replies = await self._answer(
                     session,
                     message,
@@ -103,6 +105,62 @@ class Dispatcher:
             return Outcome(ack=MESSAGE_ACK, duplicate=True)
         self._on_committed()
         return Outcome(ack=MESSAGE_ACK)
+
+    async def on_card_tap(self, tap: CardTap) -> Outcome:
+        """A button tap: the roster change and its dedup record in one transaction; the ACK
+        carries the card's new public status and the tapper's own."""
+        key = f"tap:{tap.event_id}"
+        now = self._clock.now()
+        try:
+            async with self._sessions.begin() as session:
+                processed = await find_processed(session=session, key=key)
+                if processed is not None:
+                    return Outcome(ack=json.loads(processed.ack), duplicate=True)
+                event = await record_processed(
+                    session=session, key=key, ack="{}", processed_at=now
+                )
+                volunteer = await find_volunteer(session=session, staff_id=tap.staff_id)
+                context = TapContext(
+                    session=session,
+                    tap=tap,
+                    settings=self._settings,
+                    now=now,
+                    volunteer=volunteer,
+                    language=self._language_of(volunteer),
+                    card_language=self._settings.org.language,
+                )
+                result = await self._run_tap(context)
+                response = ack_response(
+                    status=result.status,
+                    my_status=result.my_status,
+                    result="ok" if result.accepted else "refused",
+                )
+                event.ack = json.dumps(response)
+                session.add(event)
+                await add_usage(
+                    session=session,
+                    month=month_of(now, self._settings.org.zone),
+                    stream_deliveries=1,
+                )
+        except DuplicateEvent:
+            # The other delivery's transaction answers the tap; this ACK changes nothing.
+            return Outcome(ack=UNCHANGED_CARD, duplicate=True)
+        self._on_committed()
+        return Outcome(ack=response)
+
+    async def _run_tap(self, context: TapContext) -> TapResult:
+        try:
+            async with context.session.begin_nested():
+                return await handle_tap(context)
+        except Exception:
+            log.exception("card tap failed", extra={"out_track_id": context.tap.out_track_id})
+            return TapResult(my_status=text("card.failed", context.language), accepted=False)
+
+    def _language_of(self, volunteer: Volunteer | None) -> Language:
+        for language in LANGUAGES:
+            if volunteer is not None and volunteer.language_preference == language:
+                return language
+        return self._settings.org.language
 
     async def _role_of(
         self, session: AsyncSession, staff_id: str | None

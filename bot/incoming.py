@@ -6,10 +6,13 @@ would make the message unanswerable.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 GROUP_CONVERSATION = "2"
 
@@ -83,4 +86,67 @@ def parse_chat_message(data: Mapping[str, Any], received_at: datetime) -> ChatMe
         session_webhook=data.get("sessionWebhook") or None,
         session_webhook_expires_at=_millis(data.get("sessionWebhookExpiredTime")),
         sent_at=_millis(data.get("createAt")) or received_at,
+    )
+
+
+CardAction = Literal["confirm", "decline", "take", "checkin", "health_ok", "health_report"]
+
+
+class TapParams(BaseModel):
+    """A button's 回传参数; DingTalk may hand values over as strings or as numbers."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    action: CardAction
+    shift_id: int
+
+
+@dataclass(frozen=True)
+class CardTap:
+    event_id: str
+    """The stream frame's messageId: a redelivered tap carries the same one."""
+    out_track_id: str
+    staff_id: str
+    action: CardAction
+    shift_id: int
+    space_type: str
+    space_id: str
+    tapped_at: datetime
+
+
+def _json_object(raw: Any) -> Mapping[str, Any]:
+    if isinstance(raw, Mapping):
+        return raw
+    if isinstance(raw, str) and raw:
+        decoded = json.loads(raw)
+        if isinstance(decoded, Mapping):
+            return decoded
+    return {}
+
+
+def parse_card_tap(data: Mapping[str, Any], event_id: str, received_at: datetime) -> CardTap:
+    """``data`` of a ``/v1.0/card/instances/callback`` frame -> :class:`CardTap`.
+
+    Both documented shapes are accepted: ``content`` with the params inside
+    ``cardPrivateData``, and ``value`` with the params beside it.
+    """
+    try:
+        payload = _json_object(data.get("content")) or _json_object(data.get("value"))
+    except json.JSONDecodeError as error:
+        raise MalformedFrame(f"card callback with unreadable content: {error}") from error
+    private = _json_object(payload.get("cardPrivateData"))
+    params = _json_object(private.get("params")) or _json_object(payload.get("params"))
+    try:
+        parsed = TapParams.model_validate(params)
+    except ValidationError as error:
+        raise MalformedFrame(f"card callback with unusable params {dict(params)}") from error
+    return CardTap(
+        event_id=event_id,
+        out_track_id=_required(data, "outTrackId"),
+        staff_id=_required(data, "userId"),
+        action=parsed.action,
+        shift_id=parsed.shift_id,
+        space_type=str(data.get("spaceType") or ""),
+        space_id=str(data.get("spaceId") or ""),
+        tapped_at=received_at,
     )

@@ -729,6 +729,64 @@ CATALOGUE: Final[Mapping[str, Mapping[Language, str]]] = {
         "en": "Announced shifts kept: {count}. Cancel them with `/shift cancel <id>`, which "
         "tells the people on them.",
     },
+    # cards
+    "card.more": {
+        "zh-HK": "…（詳情：/roster {shift_id}）",
+        "en": "… (details: /roster {shift_id})",
+    },
+    "card.status": {
+        "zh-HK": "已確認 {confirmed}/{headcount}",
+        "en": "{confirmed}/{headcount} confirmed",
+    },
+    "card.my_pending": {"zh-HK": "請撳掣確認你會唔會嚟", "en": "Please tell us if you can come"},
+    "card.my_confirmed": {
+        "zh-HK": "✅ 你已確認出席，多謝！",
+        "en": "✅ You are confirmed. Thank you!",
+    },
+    "card.my_declined": {
+        "zh-HK": "已收到，你今次嚟唔到。我哋會搵人補上。",
+        "en": "Noted: you can't make it. We will find someone to cover.",
+    },
+    "card.not_on_shift": {
+        "zh-HK": "你唔喺 #{id} 呢更嘅名單上，所以乜都冇改到。",
+        "en": "You are not on shift #{id}, so nothing was changed.",
+    },
+    "card.shift_cancelled": {
+        "zh-HK": "#{id} 呢更已經取消，唔使再回覆。",
+        "en": "Shift #{id} has been cancelled; no answer is needed.",
+    },
+    "card.shift_started": {
+        "zh-HK": "#{id} 呢更已經開始咗，唔可以再改。",
+        "en": "Shift #{id} has already started; answers can no longer change.",
+    },
+    "card.not_for_this_card": {
+        "zh-HK": "呢個掣喺呢張卡用唔到。",
+        "en": "That button does nothing on this card.",
+    },
+    "card.rebook_full": {
+        "zh-HK": "#{id} 已經搵到人補上，多謝你！",
+        "en": "Shift #{id} has been filled meanwhile. Thank you all the same!",
+    },
+    "card.rebook_overlap": {
+        "zh-HK": "你而家有另一更同 #{id} 撞時間，冇幫你改。",
+        "en": "You now have another shift at the time of #{id}; nothing was changed.",
+    },
+    "card.rebook_past": {
+        "zh-HK": "#{id} 呢更已經開始咗，唔可以再改。",
+        "en": "Shift #{id} has already started; answers can no longer change.",
+    },
+    "card.rebook_cancelled": {
+        "zh-HK": "#{id} 呢更已經取消，唔使再回覆。",
+        "en": "Shift #{id} has been cancelled; no answer is needed.",
+    },
+    "card.rebook_already_booked": {
+        "zh-HK": "你已經喺 #{id} 嘅名單上。",
+        "en": "You are already on shift #{id}.",
+    },
+    "card.failed": {
+        "zh-HK": "對唔住，處理出錯，乜都冇改到。請稍後再試。",
+        "en": "Sorry, something went wrong and nothing was changed. Please try again later.",
+    },
     "list.separator": {"zh-HK": "、", "en": ", "},
     "reply.title": {"zh-HK": "DingShift", "en": "DingShift"},
 }

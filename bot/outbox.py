@@ -128,9 +128,12 @@ class OutboxSender:
         """Send rows as they fall due, sleeping in between, until :meth:`finish` is called."""
         while True:
             self._wakeup.clear()
+            # Read before the pass: a finish() arriving during it gets one more full pass, so a
+            # row committed just before finish() is still attempted.
+            finishing = self._stopping
             if await self.send_due():
                 continue
-            if self._stopping:
+            if finishing:
                 return
             async with self._sessions() as session:
                 due_at = await next_attempt_at(session=session)

@@ -17,7 +17,8 @@ import random
 import threading
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from datetime import datetime
+from typing import Any, Generic, TypeVar
 from urllib.parse import quote_plus
 
 import dingtalk_stream
@@ -26,17 +27,22 @@ from dingtalk_stream import AckMessage, CallbackHandler, CallbackMessage, System
 
 from bot.clock import Clock
 from bot.dispatch import Outcome
-from bot.incoming import ChatMessage, MalformedFrame, parse_chat_message
+from bot.incoming import CardTap, ChatMessage, MalformedFrame, parse_card_tap, parse_chat_message
 from bot.settings import DingTalkSettings
 
 log = logging.getLogger(__name__)
 
 MESSAGE_TOPIC = "/v1.0/im/bot/messages/get"
-# DingTalk wants stream pushes ACKed within 3 s; leave room for the trip back.
+CARD_TOPIC = "/v1.0/card/instances/callback"
+# DingTalk wants stream pushes ACKed within 3 s and card callbacks within 2 s; leave room for the
+# trip back.
 ACK_DEADLINE_SECONDS = 2.5
+CARD_ACK_DEADLINE_SECONDS = 1.5
 MAX_RECONNECT_DELAY_SECONDS = 60.0
 
 MessageCallback = Callable[[ChatMessage], Coroutine[Any, Any, Outcome]]
+TapCallback = Callable[[CardTap], Coroutine[Any, Any, Outcome]]
+Event = TypeVar("Event")
 
 
 class EndpointMismatch(RuntimeError):
@@ -64,38 +70,53 @@ def reconnect_delay(failures: int) -> float:
     return min(MAX_RECONNECT_DELAY_SECONDS, 2.0 ** (failures - 1)) * random.uniform(0.8, 1.2)
 
 
-class _MessageFrames(CallbackHandler):  # type: ignore[misc]
-    """Bot message frames -> :class:`ChatMessage` -> the app loop -> the ACK."""
+class _Frames(CallbackHandler, Generic[Event]):  # type: ignore[misc]
+    """One topic's frames -> a typed event -> the app loop -> the ACK from its :class:`Outcome`."""
 
     def __init__(
-        self, on_message: MessageCallback, app_loop: asyncio.AbstractEventLoop, clock: Clock
+        self,
+        *,
+        parse: Callable[[CallbackMessage, datetime], Event],
+        handle: Callable[[Event], Coroutine[Any, Any, Outcome]],
+        deadline_seconds: float,
+        app_loop: asyncio.AbstractEventLoop,
+        clock: Clock,
     ) -> None:
         super().__init__()
-        self._on_message = on_message
+        self._parse = parse
+        self._handle = handle
+        self._deadline = deadline_seconds
         self._app_loop = app_loop
         self._clock = clock
 
     async def process(self, callback: CallbackMessage) -> tuple[int, Any]:
+        frame_id = callback.headers.message_id
         try:
-            message = parse_chat_message(callback.data, self._clock.now())
+            event = self._parse(callback, self._clock.now())
         except (MalformedFrame, TypeError, ValueError) as error:
-            log.warning("malformed bot message frame", extra={"error": str(error)})
+            log.warning("malformed frame", extra={"frame_id": frame_id, "error": str(error)})
             return AckMessage.STATUS_BAD_REQUEST, "malformed frame"
         try:
-            handled = asyncio.run_coroutine_threadsafe(self._on_message(message), self._app_loop)
+            handled = asyncio.run_coroutine_threadsafe(self._handle(event), self._app_loop)
             # Shielded: past the deadline the work still finishes; a redelivery is deduplicated.
             outcome = await asyncio.wait_for(
-                asyncio.shield(asyncio.wrap_future(handled)), ACK_DEADLINE_SECONDS
+                asyncio.shield(asyncio.wrap_future(handled)), self._deadline
             )
         except TimeoutError:
-            log.warning(
-                "message not handled before the ACK deadline", extra={"msg_id": message.msg_id}
-            )
+            log.warning("frame not handled before the ACK deadline", extra={"frame_id": frame_id})
             return AckMessage.STATUS_SYSTEM_EXCEPTION, "busy"
         except Exception:
-            log.exception("message handling failed", extra={"msg_id": message.msg_id})
+            log.exception("frame handling failed", extra={"frame_id": frame_id})
             return AckMessage.STATUS_SYSTEM_EXCEPTION, "error"
         return AckMessage.STATUS_OK, outcome.ack
+
+
+def _chat_message(callback: CallbackMessage, received_at: datetime) -> ChatMessage:
+    return parse_chat_message(callback.data, received_at)
+
+
+def _card_tap(callback: CallbackMessage, received_at: datetime) -> CardTap:
+    return parse_card_tap(callback.data, callback.headers.message_id, received_at)
 
 
 class StreamConnection:
@@ -106,12 +127,14 @@ class StreamConnection:
         settings: DingTalkSettings,
         *,
         on_message: MessageCallback,
+        on_card_tap: TapCallback,
         app_loop: asyncio.AbstractEventLoop,
         clock: Clock,
     ) -> None:
         check_sdk_endpoint(settings.api_base)
         self._settings = settings
         self._on_message = on_message
+        self._on_card_tap = on_card_tap
         self._app_loop = app_loop
         self._clock = clock
         self._thread: threading.Thread | None = None
@@ -153,9 +176,25 @@ class StreamConnection:
             self._settings.client_id, self._settings.client_secret.get_secret_value()
         )
         client = dingtalk_stream.DingTalkStreamClient(credential, logger=log)
-        handler = _MessageFrames(self._on_message, self._app_loop, self._clock)
-        handler.logger = log
-        client.register_callback_handler(MESSAGE_TOPIC, handler)
+        handlers: dict[str, _Frames[Any]] = {
+            MESSAGE_TOPIC: _Frames[ChatMessage](
+                parse=_chat_message,
+                handle=self._on_message,
+                deadline_seconds=ACK_DEADLINE_SECONDS,
+                app_loop=self._app_loop,
+                clock=self._clock,
+            ),
+            CARD_TOPIC: _Frames[CardTap](
+                parse=_card_tap,
+                handle=self._on_card_tap,
+                deadline_seconds=CARD_ACK_DEADLINE_SECONDS,
+                app_loop=self._app_loop,
+                clock=self._clock,
+            ),
+        }
+        for topic, handler in handlers.items():
+            handler.logger = log
+            client.register_callback_handler(topic, handler)
         client.pre_start()
         return client
 

@@ -20,13 +20,8 @@ from datetime import timedelta
 
 from bot.messages import Language, join_list, text
 from bot.router import CommandContext, CommandSpec, Reply, UsageError
-from handlers.shifts import (
-    may_see,
-    refuse_unless_open,
-    shift_from_words,
-    site_of,
-    when_label,
-)
+from handlers.render import when_label
+from handlers.shifts import may_see, refuse_unless_open, shift_from_words, site_of
 from planner.conflicts import Refusal
 from planner.needs import needs_unmet
 from planner.registration import language_name

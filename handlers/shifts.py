@@ -25,12 +25,13 @@ from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.messages import Language, Phrase, text
+from bot.messages import Phrase, text
 from bot.router import CommandContext, CommandSpec, Reply, UsageError
 from handlers.details import DETAIL_OPTIONS, details_from, invalid
+from handlers.render import day_label, local_window, neutral_when, shift_line, when_label
 from planner.dates import parse_date, parse_date_range, parse_time_range, shift_window
 from planner.permissions import Role, sees_district
-from planner.registration import WEEKDAY_NAMES_ZH, WEEKDAYS, InvalidChoice
+from planner.registration import InvalidChoice
 from storage.models import Shift, ShiftStatus, Site, Volunteer
 from storage.shifts import (
     ShiftSummary,
@@ -53,52 +54,6 @@ DETAIL_FIELDS = {"need": "headcount", "title": "title", "lang": "language_needs"
                  "tasks": "tasks", "health": "health_declaration"}  # fmt: skip
 OPTION_OF_FIELD = {field: option for option, field in DETAIL_FIELDS.items()}
 EDIT_KEYS = ("date", "time", *DETAIL_FIELDS)
-
-
-# -- how shifts read ---------------------------------------------------------------------------
-
-
-def weekday_short(day: date, language: Language) -> str:
-    """``六`` / ``Sat``."""
-    if language == "zh-HK":
-        return WEEKDAY_NAMES_ZH[day.weekday()].removeprefix("星期")
-    return WEEKDAYS[day.weekday()].capitalize()
-
-
-def day_label(day: date, language: Language) -> str:
-    """``六 12-06`` / ``Sat 12-06``."""
-    return f"{weekday_short(day, language)} {day:%m-%d}"
-
-
-def local_window(shift: Shift, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    return shift.starts_at.astimezone(zone), shift.ends_at.astimezone(zone)
-
-
-def time_label(shift: Shift, zone: ZoneInfo) -> str:
-    """``09:00–12:00`` in the organisation's zone."""
-    start, end = local_window(shift, zone)
-    return f"{start:%H:%M}–{end:%H:%M}"
-
-
-def when_label(shift: Shift, zone: ZoneInfo, language: Language) -> str:
-    """``六 12-06 09:00–12:00``."""
-    start, _ = local_window(shift, zone)
-    return f"{day_label(start.date(), language)} {time_label(shift, zone)}"
-
-
-def neutral_when(shift: Shift, zone: ZoneInfo) -> str:
-    """``12-06 09:00–12:00``: for sentences shown in both languages at once."""
-    start, _ = local_window(shift, zone)
-    return f"{start:%m-%d} {time_label(shift, zone)}"
-
-
-def shift_line(shift: Shift, site: Site, taken: int, zone: ZoneInfo, language: Language) -> str:
-    """``#42 六 12-06 09:00–12:00 SSP 3/6 ⚠️``: the marker flags vacancies."""
-    marker = " ⚠️" if taken < shift.headcount else ""
-    return (
-        f"#{shift.id} {when_label(shift, zone, language)} {site.code} "
-        f"{taken}/{shift.headcount}{marker}"
-    )
 
 
 def local_today(ctx: CommandContext) -> date:

@@ -25,10 +25,11 @@ from typing import Any
 from bot.messages import Language, Phrase, join_list, text
 from bot.router import CommandContext, CommandSpec, Reply, UsageError
 from handlers.details import details_from, invalid
+from handlers.render import details_lines
 from planner.dates import parse_date, parse_time_range
 from planner.permissions import sees_district
 from planner.recurrence import Recurrence, parse_rule
-from planner.registration import WEEKDAYS, InvalidChoice, language_name
+from planner.registration import WEEKDAYS, InvalidChoice
 from storage.models import Shift, ShiftTemplate, Site
 from storage.sites import find_site, find_site_by_code
 from storage.templates import (
@@ -95,28 +96,13 @@ def summary(template: ShiftTemplate, language: Language) -> str:
 
 
 def detail_lines(template: ShiftTemplate, language: Language) -> list[str]:
-    """The optional details, one line each, only those that are set."""
-    lines = []
-    if template.language_needs:
-        needs = [f"{language_name(code, language)} ≥{count}"
-                 for code, count in template.language_needs.items()]  # fmt: skip
-        lines.append(text("template.detail.lang", language, value=join_list(needs, language)))
-    optional = (
-        ("template.detail.meet", template.meeting_point),
-        ("template.detail.contact", template.contact),
-        ("template.detail.equipment", join_list(template.equipment, language)),
-        ("template.detail.tasks", join_list(template.tasks, language)),
-    )
-    for key, value in optional:
-        if value:
-            lines.append(text(key, language, value=value))
-    if template.health_declaration:
-        lines.append(text("template.detail.health", language))
+    """The template's details as a shift has them, plus the days it skips."""
+    lines = details_lines(template, language)
     if template.exceptions:
         days = [date.fromisoformat(day) for day in template.exceptions]
         shown = join_list([f"{day:%m-%d}" for day in days], language)
-        lines.append(text("template.detail.except", language, value=shown))
-    return ["- " + line for line in lines]
+        lines.append("- " + text("template.detail.except", language, value=shown))
+    return lines
 
 
 def dates_line(key: str, shifts: Sequence[Shift], today: date, language: Language) -> str:

@@ -14,6 +14,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Coroutine, Mapping, Sequence
+from pathlib import Path
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -43,6 +44,7 @@ from sandbox.records import (
     User,
 )
 from sandbox.state import SandboxState, UserRef
+from sandbox.templates import card_template_variables
 
 _T = TypeVar("_T")
 TOKEN_HEADER = "x-acs-dingtalk-access-token"
@@ -415,6 +417,14 @@ class Sandbox:
         """Declares a published template (variable name -> is private). Once any template is
         registered, cards must use a registered template and only its variables."""
         self._state.register_card_template(template_id, variables)
+
+    def register_card_template_file(self, template_id: str, path: Path) -> dict[str, bool]:
+        """Declares `template_id` as a published copy of the card-builder file at `path` (e.g.
+        `sandbox.templates.SHIPPED_CARD_TEMPLATE`) and returns its variables; a file that is not
+        a readable builder template raises `sandbox.templates.CardTemplateError`."""
+        variables = card_template_variables(path)
+        self.register_card_template(template_id, variables)
+        return variables
 
     # -- fault injection --------------------------------------------------------------------------
 

@@ -20,14 +20,16 @@ async def find_processed(*, session: AsyncSession, key: str) -> ProcessedEvent |
 
 async def record_processed(
     *, session: AsyncSession, key: str, ack: str, processed_at: datetime
-) -> None:
+) -> ProcessedEvent:
     """Claim ``key`` inside the caller's transaction.
 
     The insert is flushed at once so that a concurrent delivery of the same event blocks on, or
     fails against, this row instead of doing the work a second time.
     """
-    session.add(ProcessedEvent(key=key, ack=ack, processed_at=processed_at))
+    event = ProcessedEvent(key=key, ack=ack, processed_at=processed_at)
+    session.add(event)
     try:
         await session.flush()
     except IntegrityError as error:
         raise DuplicateEvent(key) from error
+    return event

@@ -91,8 +91,8 @@ async def _lock_volunteer(session: AsyncSession, volunteer_id: int) -> None:
     await session.exec(select(Volunteer.id).where(Volunteer.id == volunteer_id).with_for_update())
 
 
-async def _assignment(
-    session: AsyncSession, shift_id: int, volunteer_id: int
+async def find_assignment(
+    *, session: AsyncSession, shift_id: int, volunteer_id: int
 ) -> Assignment | None:
     result = await session.exec(
         select(Assignment)
@@ -126,7 +126,9 @@ async def book(
     )
     if refusal is not None:
         return refusal
-    assignment = await _assignment(session, shift_id, volunteer_id)
+    assignment = await find_assignment(
+        session=session, shift_id=shift_id, volunteer_id=volunteer_id
+    )
     if assignment is None:
         assignment = Assignment(shift_id=shift_id, volunteer_id=volunteer_id,
                                 assigned_by=assigned_by, created_at=now,
@@ -145,7 +147,9 @@ async def unbook(
 ) -> bool:
     """Take the volunteer off the shift (kept as ``withdrawn``); False if they were not on it."""
     await find_shift(session=session, shift_id=shift_id, for_update=True)
-    assignment = await _assignment(session, shift_id, volunteer_id)
+    assignment = await find_assignment(
+        session=session, shift_id=shift_id, volunteer_id=volunteer_id
+    )
     if assignment is None or assignment.state not in HOLDS_A_SEAT | {AssignmentState.STANDBY}:
         return False
     assignment.state = AssignmentState.WITHDRAWN
@@ -301,3 +305,24 @@ async def shifts_between(
         statement = statement.where(Shift.status == ShiftStatus.SCHEDULED)
     result = await session.exec(statement)
     return [ShiftSummary(shift, site, int(count)) for shift, site, count in result.all()]
+
+
+async def respond(
+    *, session: AsyncSession, assignment: Assignment, state: AssignmentState, now: datetime
+) -> None:
+    """Record a volunteer's answer (confirmed / declined) on their assignment."""
+    assignment.state = state
+    assignment.responded_at = now
+    assignment.updated_at = now
+    session.add(assignment)
+    await session.flush()
+
+
+async def count_in_state(*, session: AsyncSession, shift_id: int, state: AssignmentState) -> int:
+    result = await session.exec(
+        select(func.count())
+        .select_from(Assignment)
+        .where(Assignment.shift_id == shift_id)
+        .where(Assignment.state == state)
+    )
+    return int(result.one())

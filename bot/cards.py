@@ -1,0 +1,94 @@
+"""Interactive cards (the card platform, ``createAndDeliver`` with ``callbackType`` STREAM).
+
+One template serves every card (docs/dingtalk/dingshift-card-template.json); this module fills
+its variables. Every value is a string of at most 1 KB of UTF-8, as DingTalk requires; longer
+bodies are cut and point to a command. Card ids are chosen here, deterministically, so that a
+retried delivery is recognisably the same card: ``ds-<kind>-<shift_id>[-<staffId>]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from bot.messages import Language, text
+
+MAX_VALUE_BYTES = 1024
+MAX_OUT_TRACK_ID = 64
+
+
+def out_track_id(kind: str, shift_id: int, staff_id: str | None = None) -> str:
+    """``ds-confirm-42``, ``ds-offer-42-u17``; a long staffId is shortened by a stable hash."""
+    card_id = f"ds-{kind}-{shift_id}" + (f"-{staff_id}" if staff_id else "")
+    if len(card_id) <= MAX_OUT_TRACK_ID:
+        return card_id
+    digest = hashlib.sha256(card_id.encode()).hexdigest()[:16]
+    return f"ds-{kind}-{shift_id}-{digest}"
+
+
+def fit(value: str, more: str = "…") -> str:
+    """``value`` cut to the 1 KB DingTalk allows, ending with ``more`` when cut."""
+    if len(value.encode()) <= MAX_VALUE_BYTES:
+        return value
+    budget = MAX_VALUE_BYTES - len(more.encode())
+    cut = value.encode()[:budget].decode(errors="ignore")
+    return cut + more
+
+
+@dataclass(frozen=True)
+class Button:
+    label: str
+    action: str
+    shift_id: int
+
+
+@dataclass(frozen=True)
+class Card:
+    """What one delivery puts on a card: public variables, and private ones per person."""
+
+    out_track_id: str
+    title: str
+    body: str
+    status: str
+    shift_id: int
+    buttons: Sequence[Button]
+    private: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """staffId -> private variables (``my_status``)."""
+    mentions: Mapping[str, str] = field(default_factory=dict)
+    """staffId -> nickname, @-mentioned by the delivery."""
+
+    def public_variables(self, language: Language) -> dict[str, str]:
+        more = text("card.more", language, shift_id=self.shift_id)
+        buttons = [
+            {"label": button.label, "action": button.action, "shift_id": str(button.shift_id)}
+            for button in self.buttons
+        ]
+        return {
+            "title": fit(self.title),
+            "body": fit(self.body, more),
+            "status": fit(self.status),
+            "shift_id": str(self.shift_id),
+            "buttons": json.dumps(buttons, ensure_ascii=False),
+        }
+
+
+def status_line(confirmed: int, headcount: int, language: Language) -> str:
+    return text("card.status", language, confirmed=confirmed, headcount=headcount)
+
+
+def private_status(my_status: str, result: str = "ok") -> dict[str, str]:
+    """The tapper's own variables; ``last_result`` drives the template's success toast."""
+    return {"my_status": fit(my_status), "last_result": result}
+
+
+def ack_response(*, status: str | None, my_status: str, result: str = "ok") -> dict[str, object]:
+    """The card-callback ACK: merge by key (DingTalk replaces all card data otherwise)."""
+    response: dict[str, object] = {
+        "cardUpdateOptions": {"updateCardDataByKey": True, "updatePrivateDataByKey": True},
+        "userPrivateData": {"cardParamMap": private_status(my_status, result)},
+    }
+    if status is not None:
+        response["cardData"] = {"cardParamMap": {"status": fit(status)}}
+    return response

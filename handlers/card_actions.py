@@ -1,0 +1,104 @@
+"""Taps on card buttons: Confirm / Can't make it on a shift's confirm card.
+
+Answered from the database inside the ACK (DingTalk allows 2 s): the shift's new public status
+(``4/6 confirmed``) and the tapper's own status. A tap that does not belong to the tapper (not on
+the shift, shift cancelled or started) changes nothing and says why, privately.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.cards import status_line
+from bot.incoming import CardTap
+from bot.messages import Language, text
+from bot.settings import Settings
+from planner.conflicts import Refusal
+from storage.models import AssignmentState, Shift, ShiftStatus, Volunteer
+from storage.shifts import book, count_in_state, find_assignment, find_shift, respond
+
+ANSWERABLE = frozenset(
+    {AssignmentState.INVITED, AssignmentState.CONFIRMED, AssignmentState.DECLINED}
+)
+
+
+@dataclass(frozen=True)
+class TapContext:
+    session: AsyncSession
+    tap: CardTap
+    settings: Settings
+    now: datetime
+    volunteer: Volunteer | None
+    language: Language
+    """The tapper's language, for their private status."""
+    card_language: Language
+    """The group's language, for what everyone on the card sees."""
+
+
+@dataclass(frozen=True)
+class TapResult:
+    my_status: str
+    status: str | None = None
+    """The card's new public status; None leaves it as it is."""
+    accepted: bool = True
+
+
+def _refused(ctx: TapContext, key: str, **params: object) -> TapResult:
+    return TapResult(my_status=text(key, ctx.language, **params), accepted=False)
+
+
+async def handle_tap(ctx: TapContext) -> TapResult:
+    if ctx.tap.action not in ("confirm", "decline"):
+        return _refused(ctx, "card.not_for_this_card")
+    shift = await find_shift(session=ctx.session, shift_id=ctx.tap.shift_id, for_update=True)
+    if shift is None or shift.status == ShiftStatus.CANCELLED:
+        return _refused(ctx, "card.shift_cancelled", id=ctx.tap.shift_id)
+    if shift.starts_at <= ctx.now:
+        return _refused(ctx, "card.shift_started", id=shift.id)
+    return await _answer(ctx, shift)
+
+
+async def _answer(ctx: TapContext, shift: Shift) -> TapResult:
+    assert shift.id is not None
+    volunteer = ctx.volunteer
+    assignment = (
+        await find_assignment(session=ctx.session, shift_id=shift.id, volunteer_id=volunteer.id)
+        if volunteer is not None and volunteer.id is not None
+        else None
+    )
+    if assignment is None or assignment.state not in ANSWERABLE:
+        return _refused(ctx, "card.not_on_shift", id=shift.id)
+    if ctx.tap.action == "confirm":
+        if assignment.state == AssignmentState.DECLINED:
+            # Their seat may have gone to someone else meanwhile: book it again by the rules.
+            assert volunteer is not None
+            assert volunteer.id is not None
+            refusal = await book(
+                session=ctx.session,
+                shift_id=shift.id,
+                volunteer_id=volunteer.id,
+                assigned_by=volunteer.staff_id,
+                now=ctx.now,
+                min_rest=_min_rest(ctx),
+            )
+            if isinstance(refusal, Refusal):
+                return _refused(ctx, f"card.rebook_{refusal.reason}", id=shift.id)
+        await respond(session=ctx.session, assignment=assignment,
+                      state=AssignmentState.CONFIRMED, now=ctx.now)  # fmt: skip
+        mine = text("card.my_confirmed", ctx.language)
+    else:
+        await respond(session=ctx.session, assignment=assignment,
+                      state=AssignmentState.DECLINED, now=ctx.now)  # fmt: skip
+        mine = text("card.my_declined", ctx.language)
+    confirmed = await count_in_state(
+        session=ctx.session, shift_id=shift.id, state=AssignmentState.CONFIRMED
+    )
+    return TapResult(my_status=mine, status=status_line(confirmed, shift.headcount,
+                                                        ctx.card_language))  # fmt: skip
+
+
+def _min_rest(ctx: TapContext) -> timedelta:
+    return timedelta(minutes=ctx.settings.schedule.min_rest_minutes)
