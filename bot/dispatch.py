@@ -18,7 +18,7 @@ from bot.cards import ack_response
 from bot.clock import Clock
 from bot.commands import CommandSyntaxError, parse_command
 from bot.incoming import CardTap, ChatMessage
-from bot.messages import LANGUAGES, Language, bilingual, text
+from bot.messages import Language, bilingual, reader_language, text
 from bot.outbox import month_of, reply_row
 from bot.router import CommandContext, CommandSpec, Reply, Router, UsageError, usage_reply
 from bot.settings import Settings
@@ -157,10 +157,8 @@ class Dispatcher:
             return TapResult(my_status=text("card.failed", context.language), accepted=False)
 
     def _language_of(self, volunteer: Volunteer | None) -> Language:
-        for language in LANGUAGES:
-            if volunteer is not None and volunteer.language_preference == language:
-                return language
-        return self._settings.org.language
+        preference = volunteer.language_preference if volunteer else None
+        return reader_language(preference, self._settings.org.language)
 
     async def _role_of(
         self, session: AsyncSession, staff_id: str | None

@@ -738,6 +738,16 @@ CATALOGUE: Final[Mapping[str, Mapping[Language, str]]] = {
         "zh-HK": "已確認 {confirmed}/{headcount}",
         "en": "{confirmed}/{headcount} confirmed",
     },
+    "card.confirm_title": {
+        "zh-HK": "請確認出席：{when} {site}",
+        "en": "Please confirm: {when} {site}",
+    },
+    "card.confirm_intro": {
+        "zh-HK": "**{title}**：撳「確認出席」或者「嚟唔到」。",
+        "en": "**{title}**: tap Confirm or Can't make it.",
+    },
+    "card.button_confirm": {"zh-HK": "確認出席", "en": "Confirm"},
+    "card.button_decline": {"zh-HK": "嚟唔到", "en": "Can't make it"},
     "card.my_pending": {"zh-HK": "請撳掣確認你會唔會嚟", "en": "Please tell us if you can come"},
     "card.my_confirmed": {
         "zh-HK": "✅ 你已確認出席，多謝！",
@@ -820,6 +830,14 @@ def bilingual(key: str, language: Language, **params: object) -> str:
     """Both languages, the reader's first, one per line."""
     other: Language = "en" if language == "zh-HK" else "zh-HK"
     return f"{text(key, language, **params)}\n{text(key, other, **params)}"
+
+
+def reader_language(preference: str | None, default: Language) -> Language:
+    """Someone's chosen language if it is one we speak, else the organisation's."""
+    for language in LANGUAGES:
+        if preference == language:
+            return language
+    return default
 
 
 def placeholders(template: str) -> set[str]:

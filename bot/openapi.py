@@ -191,6 +191,65 @@ class OpenApiClient:
             throttled_user_ids=tuple(data.get("flowControlledStaffIdList") or ()),
         )
 
+    async def create_and_deliver_card(
+        self,
+        *,
+        out_track_id: str,
+        public: Mapping[str, str],
+        private: Mapping[str, Mapping[str, str]],
+        conversation_id: str,
+        mentions: Mapping[str, str],
+    ) -> None:
+        """Create a card from the configured template and deliver it into a group chat.
+
+        ``callbackType`` STREAM brings its button taps over the stream connection; the chosen
+        ``outTrackId`` makes a repeated delivery recognisably the same card.
+        """
+        await self.call(
+            "POST",
+            "/v1.0/card/instances/createAndDeliver",
+            {
+                "cardTemplateId": self._settings.card_template_id,
+                "outTrackId": out_track_id,
+                "callbackType": "STREAM",
+                "userIdType": 1,
+                "cardData": {"cardParamMap": dict(public)},
+                "privateData": {
+                    staff_id: {"cardParamMap": dict(variables)}
+                    for staff_id, variables in private.items()
+                },
+                "openSpaceId": f"dtv1.card//IM_GROUP.{conversation_id}",
+                "imGroupOpenSpaceModel": {"supportForward": False},
+                "imGroupOpenDeliverModel": {
+                    "robotCode": self._settings.robot_code,
+                    "atUserIds": dict(mentions),
+                },
+            },
+        )
+
+    async def update_card(
+        self,
+        *,
+        out_track_id: str,
+        public: Mapping[str, str],
+        private: Mapping[str, Mapping[str, str]],
+    ) -> None:
+        """Change some of a card's variables; the rest stay (merge by key)."""
+        await self.call(
+            "PUT",
+            "/v1.0/card/instances",
+            {
+                "outTrackId": out_track_id,
+                "cardData": {"cardParamMap": dict(public)},
+                "privateData": {
+                    staff_id: {"cardParamMap": dict(variables)}
+                    for staff_id, variables in private.items()
+                },
+                "cardUpdateOptions": {"updateCardDataByKey": True, "updatePrivateDataByKey": True},
+                "userIdType": 1,
+            },
+        )
+
     async def reply_by_session(self, webhook: str, body: Mapping[str, Any]) -> None:
         """Post to a message's session webhook (no token; can @-mention people)."""
         status, data = await self._request("POST", webhook, body, {})

@@ -16,8 +16,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.cards import Card
 from bot.clock import Clock
 from bot.incoming import ChatMessage
+from bot.messages import Language
 from bot.openapi import DingTalkError, OpenApiClient
 from bot.router import Reply
 from bot.settings import Settings
@@ -38,6 +40,8 @@ KIND_REPLY = "reply"
 """An answer to a message: through its session webhook while that lives, else the OpenAPI."""
 KIND_GROUP = "group"
 KIND_PRIVATE = "private"
+KIND_CARD = "card"
+"""An interactive card delivered into a group; its outTrackId makes a retry the same card."""
 BATCH_SIZE = 50
 MAX_RETRY_DELAY_SECONDS = 300.0
 # A session webhook this close to expiry is not trusted with a reply.
@@ -63,6 +67,27 @@ def reply_row(
         payload={"title": "DingShift", "text": reply.text, "at_user_ids": mention},
         session_webhook=None if reply.private else message.session_webhook,
         session_webhook_expires_at=None if reply.private else message.session_webhook_expires_at,
+        essential=True,
+        next_attempt_at=now,
+        created_at=now,
+    )
+
+
+def card_row(
+    card: Card, *, conversation_id: str, language: Language, now: datetime
+) -> OutboxMessage:
+    """The outbox row delivering ``card``; one row per card id, however often it is queued."""
+    return OutboxMessage(
+        dedup_key=f"card:{card.out_track_id}",
+        kind=KIND_CARD,
+        conversation_id=conversation_id,
+        user_ids=list(card.private),
+        payload={
+            "out_track_id": card.out_track_id,
+            "public": card.public_variables(language),
+            "private": {staff_id: dict(values) for staff_id, values in card.private.items()},
+            "mentions": dict(card.mentions),
+        },
         essential=True,
         next_attempt_at=now,
         created_at=now,
@@ -223,6 +248,16 @@ class OutboxSender:
             and row.session_webhook_expires_at is not None
             and row.session_webhook_expires_at - WEBHOOK_SAFETY_MARGIN > now
         )
+        if row.kind == KIND_CARD:
+            assert row.conversation_id is not None
+            await self._client.create_and_deliver_card(
+                out_track_id=str(payload["out_track_id"]),
+                public=payload["public"],
+                private=payload["private"],
+                conversation_id=row.conversation_id,
+                mentions=payload["mentions"],
+            )
+            return 1, 0
         if row.kind == KIND_REPLY and webhook_alive:
             assert row.session_webhook is not None
             try:
