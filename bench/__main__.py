@@ -1,4 +1,4 @@
-"""``python -m bench [--messages N] [--only roundtrip|roster]``: the benchmarks, one by one."""
+"""``python -m bench [--messages N] [--only roundtrip|roster|taps]``: the benchmarks in turn."""
 
 from __future__ import annotations
 
@@ -7,17 +7,22 @@ import asyncio
 
 from bench.roster import run_roster
 from bench.roundtrip import run_roundtrip
+from bench.taps import run_taps
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--messages", type=int, default=1000, help="messages per round-trip run")
-    parser.add_argument("--only", choices=("roundtrip", "roster"), help="run just this one")
+    parser.add_argument(
+        "--only", choices=("roundtrip", "roster", "taps"), help="run just this one"
+    )
     args = parser.parse_args()
     if args.only in (None, "roundtrip"):
         asyncio.run(run_roundtrip(args.messages))
     if args.only in (None, "roster"):
         asyncio.run(run_roster())
+    if args.only in (None, "taps"):
+        asyncio.run(run_taps())
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 
 from bot.clock import Clock, SystemClock
 from bot.dispatch import Dispatcher
@@ -17,9 +18,12 @@ from bot.outbox import OutboxSender, month_of
 from bot.router import Router
 from bot.settings import Settings
 from handlers.registry import ALL_COMMANDS
+from jobs.lifecycle import run_due_work
+from jobs.scheduler import build_scheduler
 from storage.database import create_engine, session_factory, upgrade_schema
 from storage.models import MonthlyUsage
 from storage.outbox import pending_messages
+from storage.templates import expand_all_templates
 from storage.usage import usage_for
 
 log = logging.getLogger(__name__)
@@ -43,6 +47,12 @@ class BotApp:
             on_committed=self.outbox.wake,
         )
         self._sender_task: asyncio.Task[None] | None = None
+        self.scheduler = build_scheduler(
+            settings=settings,
+            due_work=self.run_due_work,
+            expand_templates=self.expand_templates,
+            first_run=self.clock.now(),
+        )
         self.stopped = False
         # Imported here: the SDK binds DINGTALK_OPENAPI_ENDPOINT when first imported, and callers
         # such as `dingshift demo` set it only after they know the sandbox's port.
@@ -59,6 +69,7 @@ class BotApp:
     async def start(self) -> None:
         await upgrade_schema(self.engine)
         self._sender_task = asyncio.create_task(self.outbox.run(), name="outbox-sender")
+        self.scheduler.start()
         self.stream.start()
         log.info("bot started", extra={"api_base": self.settings.dingtalk.api_base})
 
@@ -82,6 +93,28 @@ class BotApp:
             await self._sender_task
         return False
 
+    async def run_due_work(self) -> int:
+        """Send what the shifts' lifecycle asks for now; the scheduler calls it every tick."""
+        handled = await run_due_work(
+            sessions=self.sessions, settings=self.settings, now=self.clock.now()
+        )
+        if handled:
+            self.outbox.wake()
+        return handled
+
+    async def expand_templates(self) -> None:
+        """Roll every template's horizon forward (nightly)."""
+        now = self.clock.now()
+        async with self.sessions.begin() as session:
+            await expand_all_templates(
+                session=session,
+                today=now.astimezone(self.settings.org.zone).date(),
+                zone=self.settings.org.zone,
+                horizon=timedelta(weeks=self.settings.schedule.horizon_weeks),
+                created_by="dingshift",
+                now=now,
+            )
+
     async def wait_until_outbox_empty(self, within_seconds: float = 10.0) -> None:
         """Until every queued message has been sent or given up (demo and tests)."""
         async with asyncio.timeout(within_seconds):
@@ -99,6 +132,7 @@ class BotApp:
     async def stop(self) -> None:
         """Stop taking frames, send what is queued for a moment, keep the rest for next start."""
         self.stopped = True
+        self.scheduler.shutdown(wait=False)
         stopped = await asyncio.to_thread(self.stream.stop)
         if not stopped:
             log.warning("stream thread did not end in time; abandoning it (daemon)")

@@ -748,6 +748,56 @@ CATALOGUE: Final[Mapping[str, Mapping[Language, str]]] = {
     },
     "card.button_confirm": {"zh-HK": "確認出席", "en": "Confirm"},
     "card.button_decline": {"zh-HK": "嚟唔到", "en": "Can't make it"},
+    "card.starts_soon": {
+        "zh-HK": "⏰ 呢更好快開始，請盡快回覆。",
+        "en": "⏰ This shift starts soon: please answer now.",
+    },
+    "announce.title": {"zh-HK": "新更 #{id}", "en": "New shift #{id}"},
+    "announce.header": {"zh-HK": "📢 **新更公佈**", "en": "📢 **New shift**"},
+    "announce.people": {
+        "zh-HK": "已編 {count}/{headcount} 人：{names}",
+        "en": "{count}/{headcount} booked: {names}",
+    },
+    "nudge.title": {"zh-HK": "請確認 #{id}", "en": "Please confirm #{id}"},
+    "nudge.body": {
+        "zh-HK": "你仲未回覆呢更，請喺群組張卡撳「確認出席」或者「嚟唔到」：",
+        "en": "You have not answered yet. Please tap Confirm or Can't make it on the card in "
+        "the group:",
+    },
+    "nudge.summary_title": {"zh-HK": "#{id} 未回覆同缺人", "en": "#{id}: waiting and vacancies"},
+    "nudge.summary": {
+        "zh-HK": "未回覆 {waiting} 人：{names}\n仲缺 {vacancies} 人",
+        "en": "Not answered ({waiting}): {names}\nVacancies: {vacancies}",
+    },
+    "remind.title": {"zh-HK": "提提你：#{id}", "en": "Reminder: #{id}"},
+    "remind.body": {
+        "zh-HK": "⏰ 提提你，你已確認出席以下呢更：",
+        "en": "⏰ A reminder of the shift you confirmed:",
+    },
+    "remind.health": {
+        "zh-HK": "🩺 出發前請先完成健康申報。",
+        "en": "🩺 Please complete the health declaration before you set off.",
+    },
+    "command.shift_publish": {
+        "zh-HK": "發佈更：喺群組公佈，開更前自動發確認卡、提醒",
+        "en": "publish shifts: announce them, then confirm cards and reminders go out on time",
+    },
+    "command.shift_publish.details": {
+        "zh-HK": "預設發佈今日起 7 日內未發佈嘅更；可以指定地點同日子，例如 "
+        "`/shift publish SSP 12-01..12-31`。",
+        "en": "By default the unpublished shifts of the next 7 days; a site and dates narrow it, "
+        "e.g. `/shift publish SSP 12-01..12-31`.",
+    },
+    "shift.published": {
+        "zh-HK": "📢 已發佈 {count} 更：{ids}。群組會收到公佈；開更前 {confirm} 小時發確認卡，"
+        "{remind} 小時前提醒已確認嘅義工。",
+        "en": "📢 Published {count} shift(s): {ids}. The group gets the announcement; confirm "
+        "cards go out {confirm} h before, reminders to the confirmed {remind} h before.",
+    },
+    "shift.publish_none": {
+        "zh-HK": "呢段日子冇未發佈嘅更。",
+        "en": "No unpublished shifts on these days.",
+    },
     "card.my_pending": {"zh-HK": "請撳掣確認你會唔會嚟", "en": "Please tell us if you can come"},
     "card.my_confirmed": {
         "zh-HK": "✅ 你已確認出席，多謝！",

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,6 +47,15 @@ BATCH_SIZE = 50
 MAX_RETRY_DELAY_SECONDS = 300.0
 # A session webhook this close to expiry is not trusted with a reply.
 WEBHOOK_SAFETY_MARGIN = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What one sent row cost, and the key DingTalk gave for asking who read it."""
+
+    metered: int = 0
+    session_replies: int = 0
+    process_query_key: str | None = None
 
 
 def month_of(instant: datetime, zone: ZoneInfo) -> str:
@@ -192,18 +202,23 @@ class OutboxSender:
             return
         await self._limiter.wait()
         try:
-            metered, session_replies = await self._send(row, now)
+            delivery = await self._send(row, now)
         except DingTalkError as error:
             await self._failed(row, error)
             return
         self._limiter.succeeded()
         async with self._sessions.begin() as session:
-            await mark_sent(session=session, message_id=row.id, now=self._clock.now())
+            await mark_sent(
+                session=session,
+                message_id=row.id,
+                now=self._clock.now(),
+                process_query_key=delivery.process_query_key,
+            )
             await add_usage(
                 session=session,
                 month=month,
-                metered_api_calls=metered,
-                session_replies=session_replies,
+                metered_api_calls=delivery.metered,
+                session_replies=delivery.session_replies,
             )
 
     async def _over_budget(self, month: str) -> bool:
@@ -240,8 +255,8 @@ class OutboxSender:
             extra={"outbox_id": row.id, "attempts": attempts, "retry": retry, "error": str(error)},
         )
 
-    async def _send(self, row: OutboxMessage, now: datetime) -> tuple[int, int]:
-        """Deliver ``row``; returns (metered API calls, session-webhook replies) it cost."""
+    async def _send(self, row: OutboxMessage, now: datetime) -> Delivery:
+        """Deliver ``row``; returns what it cost and DingTalk's read-tracking key."""
         payload = row.payload
         webhook_alive = (
             row.session_webhook is not None
@@ -257,7 +272,7 @@ class OutboxSender:
                 conversation_id=row.conversation_id,
                 mentions=payload["mentions"],
             )
-            return 1, 0
+            return Delivery(metered=1)
         if row.kind == KIND_REPLY and webhook_alive:
             assert row.session_webhook is not None
             try:
@@ -268,13 +283,17 @@ class OutboxSender:
                 # An expired or revoked session: the OpenAPI can still reach the conversation.
                 log.info("session webhook refused; using the OpenAPI", extra={"error": str(error)})
             else:
-                return 0, 1
+                return Delivery(session_replies=1)
         markdown = {"title": str(payload["title"]), "text": str(payload["text"])}
         if row.conversation_id:
-            await self._client.send_group_message(row.conversation_id, "sampleMarkdown", markdown)
-        else:
-            await self._client.send_private_messages(row.user_ids, "sampleMarkdown", markdown)
-        return 1, 0
+            sent = await self._client.send_group_message(
+                row.conversation_id, "sampleMarkdown", markdown
+            )
+            return Delivery(metered=1, process_query_key=sent.process_query_key)
+        private = await self._client.send_private_messages(
+            row.user_ids, "sampleMarkdown", markdown
+        )
+        return Delivery(metered=1, process_query_key=private.process_query_key)
 
 
 def _webhook_body(payload: dict[str, Any]) -> dict[str, Any]:

@@ -73,10 +73,19 @@ class OrgSettings(BaseModel):
 
 class ScheduleSettings(BaseModel):
     horizon_weeks: int = Field(default=4, ge=1, le=26)
+    tick_seconds: float = Field(default=60, gt=0)
     min_rest_minutes: int = Field(default=0, ge=0)
     confirm_hours_before: float = Field(default=48, gt=0)
     nudge_hours_before: float = Field(default=36, gt=0)
     remind_hours_before: float = Field(default=24, gt=0)
+
+    @model_validator(mode="after")
+    def _steps_in_order(self) -> ScheduleSettings:
+        if not (self.confirm_hours_before > self.nudge_hours_before > self.remind_hours_before):
+            raise ValueError(
+                "confirm_hours_before > nudge_hours_before > remind_hours_before must hold"
+            )
+        return self
 
 
 class LimitSettings(BaseModel):

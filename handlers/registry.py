@@ -6,7 +6,7 @@ from bot.router import CommandSpec
 from handlers.assignments import ASSIGN, ROSTER, UNASSIGN
 from handlers.help import HELP
 from handlers.roles import ROLE_GRANT, ROLE_LIST, ROLE_REVOKE
-from handlers.shifts import SHIFT_ADD, SHIFT_CANCEL, SHIFT_EDIT, SHIFT_LIST
+from handlers.shifts import SHIFT_ADD, SHIFT_CANCEL, SHIFT_EDIT, SHIFT_LIST, SHIFT_PUBLISH
 from handlers.sites import SITE_ADD, SITE_LIST
 from handlers.templates import TEMPLATE_ADD, TEMPLATE_EDIT, TEMPLATE_LIST, TEMPLATE_REMOVE
 from handlers.volunteers import AVAIL, JOIN, ME
@@ -23,6 +23,7 @@ ALL_COMMANDS: tuple[CommandSpec, ...] = (
     TEMPLATE_EDIT,
     TEMPLATE_REMOVE,
     SHIFT_LIST,
+    SHIFT_PUBLISH,
     SHIFT_ADD,
     SHIFT_EDIT,
     SHIFT_CANCEL,

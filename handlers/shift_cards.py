@@ -28,6 +28,8 @@ def confirm_card(
     people: Sequence[tuple[Assignment, Volunteer]],
     zone: ZoneInfo,
     language: Language,
+    *,
+    starts_soon: bool = False,
 ) -> Card:
     """Confirm / Can't make it, @-mentioning everyone on the shift; each sees their own answer."""
     assert shift.id is not None
@@ -39,6 +41,9 @@ def confirm_card(
     title = text("card.confirm_title", language, when=when, site=site.name)
     body_lines = [text("card.confirm_intro", language, title=shift.title or site.code)]
     body_lines += details_lines(shift, language)
+    if starts_soon:
+        # The T−24 h reminder rides on a card that went out late: say so on it.
+        body_lines.append(text("card.starts_soon", language))
     private = {
         volunteer.staff_id: private_status(_my_status(assignment, volunteer, language))
         for assignment, volunteer in holding

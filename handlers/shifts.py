@@ -32,6 +32,7 @@ from handlers.render import day_label, local_window, neutral_when, shift_line, w
 from planner.dates import parse_date, parse_date_range, parse_time_range, shift_window
 from planner.permissions import Role, sees_district
 from planner.registration import InvalidChoice
+from storage.lifecycle import publish
 from storage.models import Shift, ShiftStatus, Site, Volunteer
 from storage.shifts import (
     ShiftSummary,
@@ -224,6 +225,35 @@ async def handle_list(ctx: CommandContext) -> list[Reply]:
     return [Reply("\n\n".join([f"**{header}**", *blocks, footer]))]
 
 
+async def handle_publish(ctx: CommandContext) -> list[Reply]:
+    """Start the lifecycle of the listed shifts: announcement now, cards and reminders on time."""
+    site, first, last = await _list_filters(ctx)
+    summaries = await shifts_between(
+        session=ctx.session,
+        first_day=first,
+        last_day=last,
+        site_ids=None if site is None else [site.id or 0],
+    )
+    upcoming = [item.shift for item in summaries if not is_past(item.shift, ctx.now)]
+    published = await publish(session=ctx.session, shifts=upcoming, now=ctx.now)
+    if not published:
+        return [Reply(text("shift.publish_none", ctx.language))]
+    ids = ", ".join(f"#{shift.id}" for shift in published)
+    settings = ctx.settings.schedule
+    return [
+        Reply(
+            text(
+                "shift.published",
+                ctx.language,
+                count=len(published),
+                ids=ids,
+                confirm=f"{settings.confirm_hours_before:g}",
+                remind=f"{settings.remind_hours_before:g}",
+            )
+        )
+    ]
+
+
 # -- /shift edit -------------------------------------------------------------------------------
 
 
@@ -399,6 +429,15 @@ SHIFT_LIST = CommandSpec(
     summary_key="command.shift_list",
     details_key="command.shift_list.details",
     handler=handle_list,
+    max_words=2,
+)
+SHIFT_PUBLISH = CommandSpec(
+    name="shift publish",
+    aliases=("publish", "發佈", "发布", "更 發佈", "更 发布"),
+    usage="/shift publish [site] [from..to]",
+    summary_key="command.shift_publish",
+    details_key="command.shift_publish.details",
+    handler=handle_publish,
     max_words=2,
 )
 SHIFT_ADD = CommandSpec(

@@ -40,6 +40,7 @@ PERMISSIONS: Mapping[str, frozenset[Role]] = {
     "shift edit": MANAGERS,
     "shift cancel": MANAGERS,
     "shift list": STAFF,
+    "shift publish": DISPATCHERS,
     "assign": DISPATCHERS,
     "unassign": DISPATCHERS,
     "roster": STAFF,

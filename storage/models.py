@@ -66,6 +66,8 @@ class OutboxMessage(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    process_query_key: str | None = Field(default=None, max_length=256)
+    """DingTalk's key for asking who has read a robot message (read tracking)."""
 
 
 class MonthlyUsage(SQLModel, table=True):
@@ -148,6 +150,8 @@ class Shift(ShiftDetails, table=True):
     ends_at: datetime = Field(sa_type=UTCDateTime)
     status: str = Field(default=ShiftStatus.SCHEDULED, max_length=16)
     revision: int = 1
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """Set by ``/publish``: from then on the lifecycle (announce, confirm, ...) runs."""
     announced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     cancel_reason: str = Field(default="", max_length=256)
     created_by: str = Field(max_length=64)
@@ -212,3 +216,16 @@ class ShiftChange(SQLModel, table=True):
     changed_by: str = Field(max_length=64)
     changed_at: datetime = Field(sa_type=UTCDateTime)
     notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ShiftStep(SQLModel, table=True):
+    """A lifecycle step handled for a shift: recorded once, so that it happens once."""
+
+    __tablename__ = "shift_step"
+
+    shift_id: int = Field(foreign_key="shift.id", primary_key=True)
+    step: str = Field(primary_key=True, max_length=16)
+    """planner.lifecycle.Step: announce, confirm, nudge, remind."""
+    outcome: str = Field(max_length=16)
+    """``sent``, ``merged`` (went out inside another step's message) or ``skipped`` (stale)."""
+    handled_at: datetime = Field(sa_type=UTCDateTime)

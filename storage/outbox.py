@@ -52,8 +52,15 @@ async def pending_messages(*, session: AsyncSession) -> list[OutboxMessage]:
     return list(result.all())
 
 
-async def mark_sent(*, session: AsyncSession, message_id: int, now: datetime) -> None:
+async def mark_sent(
+    *,
+    session: AsyncSession,
+    message_id: int,
+    now: datetime,
+    process_query_key: str | None = None,
+) -> None:
     message = await _get(session, message_id)
+    message.process_query_key = process_query_key
     message.status = OutboxStatus.SENT
     message.sent_at = now
     message.attempts += 1

@@ -42,8 +42,10 @@ async def card(sb: Sandbox, bot: BotApp) -> tuple[Chat, int, str]:
     shift_id = await chat.add_shift(day_ahead(2), need=3, extra="meet=港鐵C2出口")
     assert "✅" in await chat.say(f"/assign {shift_id} @Ada @Ben", at=("u-ada", "u-ben"))
     async with bot.sessions.begin() as session:
+        shift = await session.get(Shift, shift_id)
+        assert shift is not None
         assert await queue_confirm_card(
-            session=session, shift_id=shift_id, settings=bot.settings, now=datetime.now(UTC)
+            session=session, shift=shift, settings=bot.settings, now=datetime.now(UTC)
         )
     bot.outbox.wake()
     out_track_id = f"ds-confirm-{shift_id}"

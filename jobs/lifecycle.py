@@ -1,0 +1,111 @@
+"""The due-work job: move every published shift through announce -> confirm -> nudge -> remind.
+
+What is due comes from the database and the clock alone (planner.lifecycle), so the job can run
+as often as it likes, after any downtime, and does each step once: the step is recorded in the
+same transaction that queues its messages.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.settings import Settings
+from jobs.steps import queue_announcement, queue_confirm_card, queue_nudges, queue_reminders
+from planner.lifecycle import DuePlan, Offsets, ShiftProgress, Step, due_steps
+from storage.database import SessionFactory
+from storage.lifecycle import handled_steps, record_steps, shifts_in_lifecycle
+from storage.models import Shift, ShiftStatus
+from storage.shifts import find_shift
+
+log = logging.getLogger(__name__)
+
+StepAction = Callable[[AsyncSession, Shift, Settings, datetime, DuePlan], Awaitable[object]]
+
+
+async def _announce(
+    session: AsyncSession, shift: Shift, settings: Settings, now: datetime, _plan: DuePlan
+) -> object:
+    return await queue_announcement(session=session, shift=shift, settings=settings, now=now)
+
+
+async def _confirm(
+    session: AsyncSession, shift: Shift, settings: Settings, now: datetime, plan: DuePlan
+) -> object:
+    return await queue_confirm_card(
+        session=session, shift=shift, settings=settings, now=now, reminder=plan.reminder_in_card
+    )
+
+
+async def _nudge(
+    session: AsyncSession, shift: Shift, settings: Settings, now: datetime, _plan: DuePlan
+) -> object:
+    return await queue_nudges(session=session, shift=shift, settings=settings, now=now)
+
+
+async def _remind(
+    session: AsyncSession, shift: Shift, settings: Settings, now: datetime, _plan: DuePlan
+) -> object:
+    return await queue_reminders(session=session, shift=shift, settings=settings, now=now)
+
+
+ACTIONS: dict[Step, StepAction] = {
+    Step.ANNOUNCE: _announce,
+    Step.CONFIRM: _confirm,
+    Step.NUDGE: _nudge,
+    Step.REMIND: _remind,
+}
+
+
+def offsets_from(settings: Settings) -> Offsets:
+    schedule = settings.schedule
+    return Offsets.from_hours(
+        schedule.confirm_hours_before, schedule.nudge_hours_before, schedule.remind_hours_before
+    )
+
+
+async def run_due_work(*, sessions: SessionFactory, settings: Settings, now: datetime) -> int:
+    """Do every step due at ``now``; returns how many steps were handled."""
+    offsets = offsets_from(settings)
+    async with sessions() as session:
+        shift_ids = await shifts_in_lifecycle(
+            session=session, now=now, earliest_step=offsets.confirm
+        )
+    handled = 0
+    for shift_id in shift_ids:
+        # One transaction a shift: a failure on one shift leaves the others' progress standing.
+        try:
+            async with sessions.begin() as session:
+                handled += await _advance(session, shift_id, settings, offsets, now)
+        except Exception:
+            log.exception("lifecycle step failed; it will be retried", extra={"shift": shift_id})
+    return handled
+
+
+async def _advance(
+    session: AsyncSession, shift_id: int, settings: Settings, offsets: Offsets, now: datetime
+) -> int:
+    shift = await find_shift(session=session, shift_id=shift_id, for_update=True)
+    if shift is None:
+        return 0
+    done = await handled_steps(session=session, shift_id=shift_id)
+    progress = ShiftProgress(
+        shift_id=shift_id,
+        starts_at=shift.starts_at,
+        published=shift.published_at is not None,
+        cancelled=shift.status == ShiftStatus.CANCELLED,
+        done=frozenset(Step(step) for step in done),
+    )
+    plan = due_steps(progress, offsets, now)
+    for step in plan.send:
+        await ACTIONS[step](session, shift, settings, now, plan)
+    outcomes = {step.value: "sent" for step in plan.send}
+    outcomes |= {step.value: "merged" for step in plan.merged}
+    outcomes |= {step.value: "skipped" for step in plan.skip}
+    await record_steps(session=session, shift_id=shift_id, outcomes=outcomes, now=now)
+    if outcomes:
+        log.info("lifecycle steps", extra={"shift": shift_id, "steps": outcomes})
+    return len(outcomes)

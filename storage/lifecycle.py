@@ -1,0 +1,53 @@
+"""Which shifts are in their lifecycle, and which steps have been handled for each."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Shift, ShiftStatus, ShiftStep
+
+
+async def shifts_in_lifecycle(
+    *, session: AsyncSession, now: datetime, earliest_step: timedelta
+) -> list[int]:
+    """Published, scheduled shifts that have not started and are either unannounced or within
+    ``earliest_step`` of starting: the only ones a step can be due for."""
+    result = await session.exec(
+        select(Shift.id)
+        .where(col(Shift.published_at).is_not(None))
+        .where(Shift.status == ShiftStatus.SCHEDULED)
+        .where(Shift.starts_at > now)
+        .where((col(Shift.announced_at).is_(None)) | (col(Shift.starts_at) <= now + earliest_step))
+        .order_by(col(Shift.starts_at))
+    )
+    return [shift_id for shift_id in result.all() if shift_id is not None]
+
+
+async def handled_steps(*, session: AsyncSession, shift_id: int) -> frozenset[str]:
+    result = await session.exec(select(ShiftStep.step).where(ShiftStep.shift_id == shift_id))
+    return frozenset(result.all())
+
+
+async def record_steps(
+    *, session: AsyncSession, shift_id: int, outcomes: Mapping[str, str], now: datetime
+) -> None:
+    """Record each step (-> sent / merged / skipped) as handled, once and for good."""
+    for step, outcome in outcomes.items():
+        session.add(ShiftStep(shift_id=shift_id, step=step, outcome=outcome, handled_at=now))
+    await session.flush()
+
+
+async def publish(*, session: AsyncSession, shifts: Sequence[Shift], now: datetime) -> list[Shift]:
+    """Mark the unpublished ones published; returns those it published."""
+    published = []
+    for shift in shifts:
+        if shift.published_at is None and shift.status == ShiftStatus.SCHEDULED:
+            shift.published_at = now
+            session.add(shift)
+            published.append(shift)
+    await session.flush()
+    return published

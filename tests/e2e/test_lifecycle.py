@@ -1,0 +1,157 @@
+"""A shift's lifecycle through the real SDK and the sandbox, on a clock the test moves: publish
+-> announcement -> confirm card at T−48 h -> taps -> nudge at T−36 h -> reminder at T−24 h."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, time, timedelta
+
+import pytest
+from sqlmodel import select
+
+from bot.app import BotApp
+from bot.clock import ManualClock
+from bot.settings import Settings
+from sandbox import Sandbox, SentMessage
+from sandbox.templates import SHIPPED_CARD_TEMPLATE
+from storage.models import OutboxMessage, ShiftStep
+from tests.e2e.chat import COORDINATOR, ZONE, Chat
+
+TEMPLATE_ID = "dingshift-lifecycle.schema"
+PEOPLE = {"u-ada": "Ada", "u-ben": "Ben", "u-cat": "Cat"}
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    return settings.model_copy(
+        update={
+            "org": settings.org.model_copy(update={"admins": [COORDINATOR]}),
+            "dingtalk": settings.dingtalk.model_copy(update={"card_template_id": TEMPLATE_ID}),
+            "schedule": settings.schedule.model_copy(update={"tick_seconds": 3600}),
+        }
+    )
+
+
+@pytest.fixture
+async def clocked(sb: Sandbox, settings: Settings) -> AsyncIterator[tuple[BotApp, ManualClock]]:
+    clock = ManualClock(datetime.now(UTC))
+    app = BotApp(settings, clock=clock)
+    await app.start()
+    await app.wait_until_connected()
+    yield app, clock
+    await app.stop()
+    await app.engine.dispose()
+
+
+def _private(sb: Sandbox, staff_id: str) -> list[SentMessage]:
+    return [m for m in sb.sent_messages() if m.via == "oto_send" and staff_id in m.user_ids]
+
+
+async def _steps(app: BotApp, shift_id: int) -> dict[str, str]:
+    async with app.sessions() as session:
+        rows = await session.exec(select(ShiftStep).where(ShiftStep.shift_id == shift_id))
+        return {row.step: row.outcome for row in rows.all()}
+
+
+async def _shift_with_people(
+    sb: Sandbox, app: BotApp, clock: ManualClock, days: int
+) -> tuple[Chat, int, datetime]:
+    sb.register_card_template_file(TEMPLATE_ID, SHIPPED_CARD_TEMPLATE)
+    sb.add_user(nick="美姐", staff_id=COORDINATOR)
+    group = sb.add_group(title="SSP", members=[COORDINATOR])
+    chat = Chat(sb, app, group.conversation_id)
+    for staff_id, nick in PEOPLE.items():
+        await chat.register(staff_id, nick)
+    assert "✅" in await chat.say("/site add SSP 深水埗派米站 district=ssp")
+    day = clock.now().astimezone(ZONE).date() + timedelta(days=days)
+    details = "meet=港鐵C2出口 equipment=手套,圍裙 health=yes"
+    shift_id = await chat.add_shift(day, hours="10:00-13:00", need=3, extra=details)
+    await chat.say(f"/assign {shift_id} @Ada @Ben @Cat", at=tuple(PEOPLE))
+    return chat, shift_id, datetime.combine(day, time(10), tzinfo=ZONE)
+
+
+async def test_a_published_shift_goes_through_its_lifecycle_as_the_clock_moves(
+    sb: Sandbox, clocked: tuple[BotApp, ManualClock]
+) -> None:
+    app, clock = clocked
+    chat, shift_id, starts = await _shift_with_people(sb, app, clock, days=4)
+
+    published = await chat.say(f"/shift publish {starts.date()}")
+    assert f"#{shift_id}" in published
+    assert await app.run_due_work() == 1
+    await app.wait_until_outbox_empty()
+    [announcement] = [m for m in sb.sent_messages(chat.cid) if m.via == "group_send"]
+    assert "新更公佈" in announcement.text
+    assert "Ada、Ben、Cat" in announcement.text
+    async with app.sessions() as session:
+        row = (
+            await session.exec(
+                select(OutboxMessage).where(OutboxMessage.dedup_key == f"announce:{shift_id}")
+            )
+        ).one()
+    assert row.process_query_key == announcement.process_query_key
+    assert sb.card(f"ds-confirm-{shift_id}") is None
+
+    clock.set(starts - timedelta(hours=47, minutes=59))
+    assert await app.run_due_work() == 1
+    await app.wait_until_outbox_empty()
+    out_track_id = f"ds-confirm-{shift_id}"
+    card = sb.card(out_track_id)
+    assert card is not None
+    assert set(card.at_user_ids) == set(PEOPLE)
+    await sb.wait_for_ack(sb.tap_card("u-ada", out_track_id, {"action": "confirm",
+                                                               "shift_id": shift_id}))  # fmt: skip
+    await sb.wait_for_ack(sb.tap_card("u-ben", out_track_id, {"action": "decline",
+                                                               "shift_id": shift_id}))  # fmt: skip
+    assert sb.card_view(out_track_id, "u-cat")["status"] == "已確認 1/3"
+
+    clock.set(starts - timedelta(hours=35, minutes=59))
+    assert await app.run_due_work() == 1
+    await app.wait_until_outbox_empty()
+    [nudge] = _private(sb, "u-cat")
+    assert "你仲未回覆" in nudge.text
+    assert _private(sb, "u-ada") == [] and _private(sb, "u-ben") == []  # noqa: PT018
+    [summary] = _private(sb, COORDINATOR)
+    assert "未回覆 1 人：Cat" in summary.text
+    assert "仲缺 1 人" in summary.text
+
+    clock.set(starts - timedelta(hours=23, minutes=59))
+    assert await app.run_due_work() == 1
+    await app.wait_until_outbox_empty()
+    [reminder] = _private(sb, "u-ada")
+    assert "你已確認出席以下呢更" in reminder.text
+    assert "港鐵C2出口" in reminder.text
+    assert "手套、圍裙" in reminder.text
+    assert "健康申報" in reminder.text
+    assert len(_private(sb, "u-cat")) == 1
+    assert _private(sb, "u-ben") == []
+
+    sent_before = len(sb.sent_messages())
+    assert await app.run_due_work() == 0
+    await app.wait_until_outbox_empty()
+    assert len(sb.sent_messages()) == sent_before
+    assert await _steps(app, shift_id) == {
+        "announce": "sent", "confirm": "sent", "nudge": "sent", "remind": "sent",
+    }  # fmt: skip
+
+
+async def test_after_downtime_only_what_still_makes_sense_is_sent(
+    sb: Sandbox, clocked: tuple[BotApp, ManualClock]
+) -> None:
+    app, clock = clocked
+    chat, shift_id, starts = await _shift_with_people(sb, app, clock, days=4)
+    await chat.say(f"/shift publish {starts.date()}")
+    assert await app.run_due_work() == 1
+
+    # Down from before T−48 h until T−20 h: no stale 48 h or 36 h messages, one card that says
+    # the shift is close, and no separate reminder before anyone could confirm.
+    clock.set(starts - timedelta(hours=20))
+    assert await app.run_due_work() == 3
+    await app.wait_until_outbox_empty()
+    card = sb.card(f"ds-confirm-{shift_id}")
+    assert card is not None
+    assert "好快開始" in card.public["body"]
+    assert [m for m in sb.sent_messages() if m.via == "oto_send"] == []
+    assert await _steps(app, shift_id) == {
+        "announce": "sent", "confirm": "sent", "nudge": "skipped", "remind": "merged",
+    }  # fmt: skip
