@@ -798,6 +798,17 @@ CATALOGUE: Final[Mapping[str, Mapping[Language, str]]] = {
         "zh-HK": "呢段日子冇未發佈嘅更。",
         "en": "No unpublished shifts on these days.",
     },
+    "card.cancelled": {"zh-HK": "❌ 呢更已取消", "en": "❌ This shift is cancelled"},
+    "change.title": {"zh-HK": "#{id} 有改動", "en": "Shift #{id} has changed"},
+    "change.edited": {
+        "zh-HK": "✏️ 你參加嘅 #{id} 有以下改動：",
+        "en": "✏️ Shift #{id}, which you are on, has changed:",
+    },
+    "change.cancelled": {
+        "zh-HK": "❌ #{id}（{when} {site}）已取消。原因：{reason}\n唔使再出席，多謝你！",
+        "en": "❌ Shift #{id} ({when} {site}) is cancelled. Reason: {reason}\nNo need to come; "
+        "thank you!",
+    },
     "card.my_pending": {"zh-HK": "請撳掣確認你會唔會嚟", "en": "Please tell us if you can come"},
     "card.my_confirmed": {
         "zh-HK": "✅ 你已確認出席，多謝！",

@@ -43,6 +43,8 @@ KIND_GROUP = "group"
 KIND_PRIVATE = "private"
 KIND_CARD = "card"
 """An interactive card delivered into a group; its outTrackId makes a retry the same card."""
+KIND_CARD_UPDATE = "card_update"
+"""New values for some variables of a card already delivered (merged by key)."""
 BATCH_SIZE = 50
 MAX_RETRY_DELAY_SECONDS = 300.0
 # A session webhook this close to expiry is not trusted with a reply.
@@ -98,6 +100,25 @@ def card_row(
             "private": {staff_id: dict(values) for staff_id, values in card.private.items()},
             "mentions": dict(card.mentions),
         },
+        essential=True,
+        next_attempt_at=now,
+        created_at=now,
+    )
+
+
+def card_update_row(
+    out_track_id: str,
+    *,
+    public: dict[str, str],
+    private: dict[str, dict[str, str]] | None = None,
+    version: str,
+    now: datetime,
+) -> OutboxMessage:
+    """The outbox row changing a delivered card; ``version`` tells successive updates apart."""
+    return OutboxMessage(
+        dedup_key=f"card-update:{out_track_id}:{version}",
+        kind=KIND_CARD_UPDATE,
+        payload={"out_track_id": out_track_id, "public": public, "private": private or {}},
         essential=True,
         next_attempt_at=now,
         created_at=now,
@@ -271,6 +292,13 @@ class OutboxSender:
                 private=payload["private"],
                 conversation_id=row.conversation_id,
                 mentions=payload["mentions"],
+            )
+            return Delivery(metered=1)
+        if row.kind == KIND_CARD_UPDATE:
+            await self._client.update_card(
+                out_track_id=str(payload["out_track_id"]),
+                public=payload["public"],
+                private=payload["private"],
             )
             return Delivery(metered=1)
         if row.kind == KIND_REPLY and webhook_alive:

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import Settings
+from jobs.changes import notify_changes
 from jobs.steps import queue_announcement, queue_confirm_card, queue_nudges, queue_reminders
 from planner.lifecycle import DuePlan, Offsets, ShiftProgress, Step, due_steps
 from storage.database import SessionFactory
@@ -68,13 +69,13 @@ def offsets_from(settings: Settings) -> Offsets:
 
 
 async def run_due_work(*, sessions: SessionFactory, settings: Settings, now: datetime) -> int:
-    """Do every step due at ``now``; returns how many steps were handled."""
+    """Do every step due at ``now`` and tell people of changes; returns how much was handled."""
     offsets = offsets_from(settings)
     async with sessions() as session:
         shift_ids = await shifts_in_lifecycle(
             session=session, now=now, earliest_step=offsets.confirm
         )
-    handled = 0
+    handled = await notify_changes(sessions=sessions, settings=settings, now=now)
     for shift_id in shift_ids:
         # One transaction a shift: a failure on one shift leaves the others' progress standing.
         try:

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 MAX_RECIPIENTS = 20
 
 
-async def _site_group(session: AsyncSession, shift: Shift) -> tuple[Site, str] | None:
+async def site_group(session: AsyncSession, shift: Shift) -> tuple[Site, str] | None:
     site = await find_site(session=session, site_id=shift.site_id)
     if site is None or site.conversation_id is None:
         log.warning("shift's site has no group; nothing sent", extra={"shift": shift.id})
@@ -59,7 +59,7 @@ def _message(
     )
 
 
-async def _queue_private(
+async def queue_private(
     session: AsyncSession,
     key: str,
     *,
@@ -77,7 +77,7 @@ async def _queue_private(
     return queued
 
 
-def _shift_lines(shift: Shift, site: Site, settings: Settings, language: Language) -> list[str]:
+def shift_lines(shift: Shift, site: Site, settings: Settings, language: Language) -> list[str]:
     when = when_label(shift, settings.org.zone, language)
     lines = [f"**#{shift.id} {when} {site.name}**"]
     if shift.title:
@@ -89,7 +89,7 @@ async def queue_announcement(
     *, session: AsyncSession, shift: Shift, settings: Settings, now: datetime
 ) -> bool:
     """The group announcement (a robot group message: its read status can be asked for)."""
-    found = await _site_group(session, shift)
+    found = await site_group(session, shift)
     if found is None:
         return False
     site, conversation_id = found
@@ -99,7 +99,7 @@ async def queue_announcement(
         for a, v in await people_on(session=session, shift_id=shift.id or 0)
         if a.state in HOLDS_A_SEAT
     ]
-    lines = [text("announce.header", language), *_shift_lines(shift, site, settings, language)]
+    lines = [text("announce.header", language), *shift_lines(shift, site, settings, language)]
     lines.append(
         text(
             "announce.people",
@@ -127,7 +127,7 @@ async def queue_confirm_card(
     reminder: bool = False,
 ) -> bool:
     """The confirm card for the site's group; ``reminder`` when the T−24 h reminder rides on it."""
-    found = await _site_group(session, shift)
+    found = await site_group(session, shift)
     if found is None:
         return False
     site, conversation_id = found
@@ -157,7 +157,7 @@ async def queue_nudges(
     *, session: AsyncSession, shift: Shift, settings: Settings, now: datetime
 ) -> int:
     """A private nudge to whoever has not answered, and a summary for coordinators."""
-    found = await _site_group(session, shift)
+    found = await site_group(session, shift)
     if found is None:
         return 0
     site, _ = found
@@ -171,9 +171,9 @@ async def queue_nudges(
         by_language.setdefault(reader, []).append(volunteer)
     for language, readers in by_language.items():
         body = "\n\n".join(
-            [text("nudge.body", language), *_shift_lines(shift, site, settings, language)]
+            [text("nudge.body", language), *shift_lines(shift, site, settings, language)]
         )
-        queued += await _queue_private(
+        queued += await queue_private(
             session,
             f"nudge:{shift.id}:{language}",
             title=text("nudge.title", language, id=shift.id),
@@ -187,7 +187,7 @@ async def queue_nudges(
         names = join_list([v.nickname for v in waiting], language) if waiting else "—"
         body = "\n\n".join(
             [
-                *_shift_lines(shift, site, settings, language),
+                *shift_lines(shift, site, settings, language),
                 text(
                     "nudge.summary",
                     language,
@@ -197,7 +197,7 @@ async def queue_nudges(
                 ),
             ]
         )
-        queued += await _queue_private(
+        queued += await queue_private(
             session,
             f"nudge-summary:{shift.id}",
             title=text("nudge.summary_title", language, id=shift.id),
@@ -212,7 +212,7 @@ async def queue_reminders(
     *, session: AsyncSession, shift: Shift, settings: Settings, now: datetime
 ) -> int:
     """The T−24 h reminder, privately, to the confirmed volunteers only."""
-    found = await _site_group(session, shift)
+    found = await site_group(session, shift)
     if found is None:
         return 0
     site, _ = found
@@ -227,10 +227,10 @@ async def queue_reminders(
         by_language.setdefault(reader, []).append(volunteer.staff_id)
     queued = 0
     for language, staff_ids in by_language.items():
-        lines = [text("remind.body", language), *_shift_lines(shift, site, settings, language)]
+        lines = [text("remind.body", language), *shift_lines(shift, site, settings, language)]
         if shift.health_declaration:
             lines.append(text("remind.health", language))
-        queued += await _queue_private(
+        queued += await queue_private(
             session,
             f"remind:{shift.id}:{language}",
             title=text("remind.title", language, id=shift.id),

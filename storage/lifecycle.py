@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Shift, ShiftStatus, ShiftStep
+from storage.models import Shift, ShiftChange, ShiftStatus, ShiftStep
 
 
 async def shifts_in_lifecycle(
@@ -51,3 +51,13 @@ async def publish(*, session: AsyncSession, shifts: Sequence[Shift], now: dateti
             published.append(shift)
     await session.flush()
     return published
+
+
+async def unnotified_changes(*, session: AsyncSession) -> list[int]:
+    """Ids of the changes to announced shifts that the people on them have not been told of."""
+    result = await session.exec(
+        select(ShiftChange.id)
+        .where(col(ShiftChange.notified_at).is_(None))
+        .order_by(col(ShiftChange.id))
+    )
+    return [change_id for change_id in result.all() if change_id is not None]

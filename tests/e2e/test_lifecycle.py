@@ -155,3 +155,42 @@ async def test_after_downtime_only_what_still_makes_sense_is_sent(
     assert await _steps(app, shift_id) == {
         "announce": "sent", "confirm": "sent", "nudge": "skipped", "remind": "merged",
     }  # fmt: skip
+
+
+async def test_people_on_an_announced_shift_are_told_of_changes_and_its_card_follows(
+    sb: Sandbox, clocked: tuple[BotApp, ManualClock]
+) -> None:
+    app, clock = clocked
+    chat, shift_id, starts = await _shift_with_people(sb, app, clock, days=4)
+    await chat.say(f"/shift publish {starts.date()}")
+    clock.set(starts - timedelta(hours=47))
+    assert await app.run_due_work() == 2  # announcement and card, one run
+    await app.wait_until_outbox_empty()
+    out_track_id = f"ds-confirm-{shift_id}"
+
+    edited = await chat.say(f"/shift edit {shift_id} time=11:00-14:00 meet=「港鐵B出口」")
+    assert "11:00–14:00" in edited
+    await app.run_due_work()
+    await app.wait_until_outbox_empty()
+    for staff_id in PEOPLE:
+        [told] = _private(sb, staff_id)
+        assert "有以下改動" in told.text
+        assert "10:00–13:00" in told.text
+        assert "11:00–14:00" in told.text
+    view = sb.card_view(out_track_id, "u-ada")
+    assert "11:00–14:00" in view["title"]
+    assert "港鐵B出口" in view["body"]
+    assert view["my_status"] == "請撳掣確認你會唔會嚟"  # private answers are left alone
+
+    await chat.say(f"/shift cancel {shift_id} 天文台八號風球")
+    await app.run_due_work()
+    await app.wait_until_outbox_empty()
+    cancelled = _private(sb, "u-ben")[-1]
+    assert "已取消" in cancelled.text
+    assert "天文台八號風球" in cancelled.text
+    view = sb.card_view(out_track_id, "u-ben")
+    assert view["status"] == "❌ 呢更已取消"
+    assert view["buttons"] == "[]"
+    await app.run_due_work()
+    await app.wait_until_outbox_empty()
+    assert len(_private(sb, "u-ben")) == 2  # told once of each change

@@ -1,0 +1,134 @@
+"""Telling people about changes to a shift they are on, after it was announced.
+
+Editing or cancelling an announced shift records a ``shift_change`` row (storage.shifts); this
+pass of the due-work job turns each into a private message to everyone on the shift and, when the
+confirm card is out, an update of that card. The row is marked notified in the same transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.cards import out_track_id
+from bot.messages import Language, Phrase, reader_language, text
+from bot.outbox import card_update_row
+from bot.settings import Settings
+from handlers.render import when_label
+from handlers.shift_cards import confirm_card
+from jobs.steps import queue_private, shift_lines, site_group
+from planner.lifecycle import Step
+from storage.database import SessionFactory
+from storage.lifecycle import handled_steps, unnotified_changes
+from storage.models import HOLDS_A_SEAT, AssignmentState, Shift, ShiftChange, Site, Volunteer
+from storage.outbox import enqueue
+from storage.shifts import find_shift, people_on
+
+log = logging.getLogger(__name__)
+TOLD = HOLDS_A_SEAT | {AssignmentState.STANDBY}
+
+
+async def notify_changes(*, sessions: SessionFactory, settings: Settings, now: datetime) -> int:
+    """Queue the messages and card updates for every change not yet told; returns how many."""
+    async with sessions() as session:
+        change_ids = await unnotified_changes(session=session)
+    for change_id in change_ids:
+        try:
+            async with sessions.begin() as session:
+                await _notify(session, change_id, settings, now)
+        except Exception:
+            log.exception(
+                "change notification failed; retried next run", extra={"change": change_id}
+            )
+    return len(change_ids)
+
+
+async def _notify(
+    session: AsyncSession, change_id: int, settings: Settings, now: datetime
+) -> None:
+    change = await session.get(ShiftChange, change_id, with_for_update=True)
+    if change is None or change.notified_at is not None:
+        return
+    shift = await find_shift(session=session, shift_id=change.shift_id)
+    found = await site_group(session, shift) if shift else None
+    if shift is not None and found is not None:
+        site, _ = found
+        people = [
+            (a, v)
+            for a, v in await people_on(session=session, shift_id=change.shift_id)
+            if a.state in TOLD
+        ]
+        by_language: dict[Language, list[Volunteer]] = {}
+        for _, volunteer in people:
+            reader = reader_language(volunteer.language_preference, settings.org.language)
+            by_language.setdefault(reader, []).append(volunteer)
+        for language, readers in by_language.items():
+            await queue_private(
+                session,
+                f"change:{change.id}:{language}",
+                title=text("change.title", language, id=shift.id),
+                body=_change_text(change, shift, site, settings, language),
+                people=[volunteer.staff_id for volunteer in readers],
+                now=now,
+            )
+        if Step.CONFIRM in await handled_steps(session=session, shift_id=shift.id or 0):
+            await _update_card(session, change, shift=shift, site=site, settings=settings, now=now)
+    change.notified_at = now
+    session.add(change)
+
+
+def _change_text(
+    change: ShiftChange, shift: Shift, site: Site, settings: Settings, language: Language
+) -> str:
+    if change.kind == "cancel":
+        reason = shift.cancel_reason or "—"
+        when = when_label(shift, settings.org.zone, language)
+        return text(
+            "change.cancelled", language, id=shift.id, when=when, site=site.name, reason=reason
+        )
+    lines = [text("change.edited", language, id=shift.id)]
+    lines += [
+        text(
+            "shift.change_line",
+            language,
+            field=Phrase(f"shift.field.{field}"),
+            before=before or "—",
+            after=after or "—",
+        )
+        for field, (before, after) in change.changes.items()
+    ]
+    return "\n".join([*lines, "", *shift_lines(shift, site, settings, language)])
+
+
+async def _update_card(
+    session: AsyncSession,
+    change: ShiftChange,
+    *,
+    shift: Shift,
+    site: Site,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    assert shift.id is not None
+    language = settings.org.language
+    if change.kind == "cancel":
+        public = {
+            "status": text("card.cancelled", language),
+            "buttons": "[]",
+        }
+    else:
+        card = confirm_card(
+            shift,
+            site,
+            await people_on(session=session, shift_id=shift.id),
+            settings.org.zone,
+            language,
+        )
+        variables = card.public_variables(language)
+        public = {key: variables[key] for key in ("title", "body", "status")}
+    row = card_update_row(
+        out_track_id("confirm", shift.id), public=public, version=f"r{change.revision}", now=now
+    )
+    await enqueue(session=session, message=row)
