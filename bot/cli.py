@@ -80,6 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)  # noqa: T201 - the one line a person needs to see
         return 2
+    if not settings.dingtalk.card_template_id:
+        print(  # noqa: T201 - shown to the person setting the bot up
+            "warning: dingtalk.card_template_id is empty: confirm cards cannot be sent"
+            " (docs/setup-dingtalk.md §7)",
+            file=sys.stderr,
+        )
     if args.command == "check-config":
         print(  # noqa: T201
             f"config OK: app {settings.dingtalk.client_id}, robot {settings.dingtalk.robot_code},"

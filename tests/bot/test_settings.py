@@ -101,7 +101,13 @@ def test_check_config_command_reports_ok_and_errors(
     good = tmp_path / "good.toml"
     good.write_text('[dingtalk]\nclient_id="ding123"\nclient_secret="real-secret"\n')
     assert main(["check-config", "--config", str(good)]) == 0
-    assert "config OK: app ding123" in capsys.readouterr().out
+    output = capsys.readouterr()
+    assert "config OK: app ding123" in output.out
+    assert "warning: dingtalk.card_template_id is empty" in output.err
+
+    good.write_text(good.read_text() + 'card_template_id="abc.schema"\n')
+    assert main(["check-config", "--config", str(good)]) == 0
+    assert capsys.readouterr().err == ""
 
     bad = tmp_path / "bad.toml"
     bad.write_text('[dingtalk]\nclient_id="ding123"\n')
