@@ -125,7 +125,10 @@ class BotApp:
                 await asyncio.sleep(0.02)
 
     async def usage_this_month(self) -> MonthlyUsage:
-        month = month_of(self.clock.now(), self.settings.org.zone)
+        return await self.usage_in(month_of(self.clock.now(), self.settings.org.zone))
+
+    async def usage_in(self, month: str) -> MonthlyUsage:
+        """The bot's own count of metered calls and stream deliveries in ``month`` (YYYY-MM)."""
         async with self.sessions() as session:
             return await usage_for(session=session, month=month)
 

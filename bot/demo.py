@@ -8,15 +8,19 @@ conversation and prints it as a transcript.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import tempfile
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.clock import ManualClock, SystemClock
+from bot.outbox import month_of
 from sandbox import Sandbox, SentMessage
+from sandbox.templates import SHIPPED_CARD_TEMPLATE
 from storage.shifts import shifts_between
 
 if TYPE_CHECKING:
@@ -76,12 +80,17 @@ SCRIPT = (
     ScriptLine("coord-mei", "/名單 {one_off}"),
     ScriptLine("vol-bobby", "/shift add site=SSP date=sat time=09:00-12:00 need=2"),
     ScriptLine("coord-mei", "/更表 {saturday}"),
+    ScriptLine("coord-mei", "/shift publish {saturday}"),
 )
+DEMO_TEMPLATE_ID = "dingshift-demo-card.schema"
+# (speaker, shift placeholder, action): the taps the lifecycle scene plays once the cards are out.
+TAPS = (("vol-kaming", "first", "confirm"), ("vol-bobby", "one_off", "decline"))
 
 
-def next_saturday(today: date) -> date:
-    """The Saturday after today (a week on if today is Saturday), so the demo runs any day."""
-    return today + timedelta(days=(5 - today.weekday()) % 7 or 7)
+def demo_saturday(today: date) -> date:
+    """A Saturday at least three days ahead, so that the demo's T−48 h step is still to come."""
+    soonest = today + timedelta(days=2)
+    return soonest + timedelta(days=(5 - soonest.weekday()) % 7 or 7)
 
 
 async def _shift_ids(app: BotApp, saturday: date) -> dict[str, object]:
@@ -128,16 +137,88 @@ def _bot_lines(replies: list[SentMessage], nicks: dict[str, str]) -> list[str]:
     return lines
 
 
+def _print_new_messages(sandbox: Sandbox, seen: int, nicks: dict[str, str]) -> int:
+    """Print what the bot sent on its own (not replies) since ``seen``; returns the new count."""
+    sent = sandbox.sent_messages()
+    for message in sent[seen:]:
+        if message.via == "oto_send":
+            people = ", ".join(nicks.get(staff_id, staff_id) for staff_id in message.user_ids)
+            print(f"  DingShift → {people} (private chat):\n    {_plain(message.text)}\n")  # noqa: T201
+        elif message.via == "group_send":
+            print(f"  DingShift (group message):\n    {_plain(message.text)}\n")  # noqa: T201
+    return len(sent)
+
+
+def _print_card(sandbox: Sandbox, out_track_id: str, nicks: dict[str, str]) -> None:
+    card = sandbox.card(out_track_id)
+    if card is None:
+        return
+    mentions = " ".join(f"@{nicks.get(staff_id, staff_id)}" for staff_id in card.at_user_ids)
+    buttons = " ".join(f"[{button['label']}]" for button in json.loads(card.public["buttons"]))
+    print(  # noqa: T201
+        f"  DingShift card {out_track_id} {mentions}:\n    {card.public['title']}\n"
+        f"    {_plain(card.public['body'])}\n    {card.public['status']}   {buttons}\n"
+    )
+
+
+async def _lifecycle_scene(
+    app: BotApp,
+    sandbox: Sandbox,
+    clock: ManualClock,
+    *,
+    nicks: dict[str, str],
+    ids: dict[str, object],
+    saturday: date,
+) -> None:
+    """Publishing's consequences, with the clock moved to each step's moment."""
+    starts = datetime.combine(saturday, time(9), tzinfo=app.settings.org.zone)
+    seen = len(sandbox.sent_messages())
+    scenes = (
+        ("The due-work job runs (every minute)", clock.now()),
+        ("⏩ 47 hours before the shifts: confirm cards", starts - timedelta(hours=47)),
+        (
+            "⏩ 35 hours before: nudges for those who have not answered",
+            starts - timedelta(hours=35),
+        ),
+        ("⏩ 23 hours before: reminders for the confirmed", starts - timedelta(hours=23)),
+    )
+    for title, moment in scenes:
+        print(f"{title}  [{moment.astimezone(app.settings.org.zone):%a %m-%d %H:%M}]\n")  # noqa: T201
+        clock.set(moment)
+        await app.run_due_work()
+        await app.wait_until_outbox_empty()
+        seen = _print_new_messages(sandbox, seen, nicks)
+        if title.startswith("⏩ 47"):
+            for shift in ("first", "one_off"):
+                _print_card(sandbox, f"ds-confirm-{ids[shift]}", nicks)
+            for staff_id, shift, action in TAPS:
+                card_id = f"ds-confirm-{ids[shift]}"
+                tap = sandbox.tap_card(
+                    staff_id, card_id, {"action": action, "shift_id": ids[shift]}
+                )
+                await sandbox.wait_for_ack(tap)
+                view = sandbox.card_view(card_id, staff_id)
+                print(  # noqa: T201
+                    f"  [{nicks[staff_id]} taps {action} on #{ids[shift]}] card now shows"
+                    f" {view['status']}; {nicks[staff_id]} sees: {view['my_status']}\n"
+                )
+
+
 async def _play(sandbox: Sandbox, *, keep_running: bool, data_dir: Path) -> int:
     from bot.settings import load_settings
 
     settings = load_settings(
         None,
-        dingtalk={"client_id": DEMO_CLIENT_ID, "client_secret": DEMO_CLIENT_SECRET},
         database={"url": f"sqlite+aiosqlite:///{data_dir / 'demo.db'}"},
+        dingtalk={
+            "client_id": DEMO_CLIENT_ID,
+            "client_secret": DEMO_CLIENT_SECRET,
+            "card_template_id": DEMO_TEMPLATE_ID,
+        },
         org={"admins": ["coord-mei"]},
         demo_mode=True,
     )
+    sandbox.register_card_template_file(DEMO_TEMPLATE_ID, SHIPPED_CARD_TEMPLATE)
     seeded = _seed_volunteer_commands()
     nicks = {staff_id: nick for staff_id, nick, _ in seeded}
     nicks |= {"coord-mei": "美姐 (統籌)", "vol-kaming": "家明", "vol-bobby": "Bobby"}
@@ -153,7 +234,10 @@ async def _play(sandbox: Sandbox, *, keep_running: bool, data_dir: Path) -> int:
 
     from bot.app import BotApp
 
-    app = BotApp(settings)
+    # The demo's own clock: the lifecycle scene moves it to the moments cards and reminders go out.
+    started = SystemClock().now()
+    clock = ManualClock(started)
+    app = BotApp(settings, clock=clock)
     await app.start()
     try:
         await app.wait_until_connected()
@@ -164,7 +248,7 @@ async def _play(sandbox: Sandbox, *, keep_running: bool, data_dir: Path) -> int:
         print(f"DingShift demo — local DingTalk sandbox at {sandbox.base_url}")  # noqa: T201
         print(f"{len(seeded)} volunteers registered in {len(groups)} site groups.\n")  # noqa: T201
         cid = main_group.conversation_id
-        saturday = next_saturday(app.clock.now().astimezone(settings.org.zone).date())
+        saturday = demo_saturday(clock.now().astimezone(settings.org.zone).date())
         for line in SCRIPT:
             before = len(sandbox.sent_messages(cid))
             speaker = guest if line.speaker == "guest" else line.speaker
@@ -174,13 +258,23 @@ async def _play(sandbox: Sandbox, *, keep_running: bool, data_dir: Path) -> int:
             sandbox.post_message(cid, speaker, typed, at=line.at)
             replies = (await sandbox.wait_for_messages(before + 1, cid, timeout=10))[before:]
             print("\n".join(_bot_lines(replies, nicks)) + "\n")  # noqa: T201
-        await app.wait_until_outbox_empty()
-        usage = await app.usage_this_month()
-        print(  # noqa: T201
-            f"The bot's own count this month: {usage.stream_deliveries} stream deliveries,"
-            f" {usage.metered_api_calls} metered API calls, {usage.session_replies} replies"
-            " through session webhooks."
+        await _lifecycle_scene(
+            app,
+            sandbox,
+            clock,
+            nicks=nicks,
+            ids=await _shift_ids(app, saturday),
+            saturday=saturday,
         )
+        await app.wait_until_outbox_empty()
+        zone = settings.org.zone
+        for month in sorted({month_of(started, zone), month_of(clock.now(), zone)}):
+            usage = await app.usage_in(month)
+            print(  # noqa: T201
+                f"The bot's own count for {month}: {usage.stream_deliveries} stream deliveries,"
+                f" {usage.metered_api_calls} metered API calls, {usage.session_replies} replies"
+                " through session webhooks."
+            )
         if keep_running:
             print(  # noqa: T201
                 f"Sandbox running at {sandbox.base_url}; the bot stays connected. Ctrl-C stops."

@@ -18,7 +18,7 @@ from bot.outbox import card_update_row
 from bot.settings import Settings
 from handlers.render import when_label
 from handlers.shift_cards import confirm_card
-from jobs.steps import queue_private, shift_lines, site_group
+from jobs.steps import queue_private, shift_block, site_group
 from planner.lifecycle import Step
 from storage.database import SessionFactory
 from storage.lifecycle import handled_steps, unnotified_changes
@@ -99,7 +99,7 @@ def _change_text(
         )
         for field, (before, after) in change.changes.items()
     ]
-    return "\n".join([*lines, "", *shift_lines(shift, site, settings, language)])
+    return "\n".join(lines) + "\n\n" + shift_block(shift, site, settings, language)
 
 
 async def _update_card(

@@ -77,12 +77,13 @@ async def queue_private(
     return queued
 
 
-def shift_lines(shift: Shift, site: Site, settings: Settings, language: Language) -> list[str]:
+def shift_block(shift: Shift, site: Site, settings: Settings, language: Language) -> str:
+    """The shift as one block of lines: ``#42 六 12-06 09:00–12:00 Site``, title, details."""
     when = when_label(shift, settings.org.zone, language)
     lines = [f"**#{shift.id} {when} {site.name}**"]
     if shift.title:
         lines.append(shift.title)
-    return lines + details_lines(shift, language)
+    return "\n".join(lines + details_lines(shift, language))
 
 
 async def queue_announcement(
@@ -99,7 +100,7 @@ async def queue_announcement(
         for a, v in await people_on(session=session, shift_id=shift.id or 0)
         if a.state in HOLDS_A_SEAT
     ]
-    lines = [text("announce.header", language), *shift_lines(shift, site, settings, language)]
+    lines = [text("announce.header", language), shift_block(shift, site, settings, language)]
     lines.append(
         text(
             "announce.people",
@@ -171,7 +172,7 @@ async def queue_nudges(
         by_language.setdefault(reader, []).append(volunteer)
     for language, readers in by_language.items():
         body = "\n\n".join(
-            [text("nudge.body", language), *shift_lines(shift, site, settings, language)]
+            [text("nudge.body", language), shift_block(shift, site, settings, language)]
         )
         queued += await queue_private(
             session,
@@ -187,7 +188,7 @@ async def queue_nudges(
         names = join_list([v.nickname for v in waiting], language) if waiting else "—"
         body = "\n\n".join(
             [
-                *shift_lines(shift, site, settings, language),
+                shift_block(shift, site, settings, language),
                 text(
                     "nudge.summary",
                     language,
@@ -227,7 +228,7 @@ async def queue_reminders(
         by_language.setdefault(reader, []).append(volunteer.staff_id)
     queued = 0
     for language, staff_ids in by_language.items():
-        lines = [text("remind.body", language), *shift_lines(shift, site, settings, language)]
+        lines = [text("remind.body", language), shift_block(shift, site, settings, language)]
         if shift.health_declaration:
             lines.append(text("remind.health", language))
         queued += await queue_private(

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
-from bot.demo import SCRIPT, VOLUNTEER_COUNT
+from bot.demo import SCRIPT, TAPS, VOLUNTEER_COUNT
 
 
 def test_demo_prints_a_transcript_and_exits_cleanly(tmp_path: Path) -> None:
@@ -37,7 +38,10 @@ def test_demo_prints_a_transcript_and_exits_cleanly(tmp_path: Path) -> None:
     assert "❌ 家明：同 #1（六" in transcript
     assert "撞時間" in transcript
     assert "/shift add is for coordinators and above." in transcript
-    deliveries = VOLUNTEER_COUNT + len(SCRIPT)
-    assert f"The bot's own count this month: {deliveries} stream deliveries" in transcript
-    assert f"{deliveries} replies through session webhooks" in transcript
+    assert "DingShift card ds-confirm-1 @家明" in transcript
+    assert "[家明 taps confirm on #1] card now shows 已確認 1/4" in transcript
+    assert "DingShift → 陳嘉欣 (private chat):\n    你仲未回覆呢更" in transcript
+    assert "DingShift → 家明 (private chat):\n    ⏰ 提提你" in transcript
+    counts = re.findall(r"count for \d{4}-\d{2}: (\d+) stream deliveries", transcript)
+    assert sum(int(count) for count in counts) == VOLUNTEER_COUNT + len(SCRIPT) + len(TAPS)
     assert not list(tmp_path.iterdir()), "the demo leaves no files behind"
