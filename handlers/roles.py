@@ -27,7 +27,7 @@ from bot.router import CommandContext, CommandSpec, Reply, UsageError
 from planner.permissions import GRANTABLE_ROLES, Role
 from planner.registration import InvalidChoice, district_name, parse_districts
 from storage.models import RoleGrant
-from storage.roles import grant_role, list_grants, revoke_role
+from storage.roles import find_grant, grant_role, list_grants, revoke_role
 from storage.volunteers import find_volunteer
 
 ROLE_WORDS: dict[str, Role] = {
@@ -106,12 +106,9 @@ def _self_note(ctx: CommandContext, staff_id: str, key: str) -> list[str]:
 
 
 async def _locked_grant(ctx: CommandContext, staff_id: str) -> RoleGrant | None:
-    """The person's grant, locked until the event's transaction ends.
-
-    So that two changes of one person's role at the same moment run one after the other on
-    PostgreSQL (on SQLite the event's transaction already holds the database's write lock).
-    """
-    return await ctx.session.get(RoleGrant, staff_id, with_for_update=True)
+    """The person's grant, locked until the event's transaction ends (on SQLite the event's
+    transaction already holds the database's write lock)."""
+    return await find_grant(session=ctx.session, staff_id=staff_id, for_update=True)
 
 
 async def handle_grant(ctx: CommandContext) -> list[Reply]:

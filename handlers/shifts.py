@@ -33,7 +33,7 @@ from planner.dates import parse_date, parse_date_range, parse_time_range, shift_
 from planner.permissions import Role, sees_district
 from planner.registration import InvalidChoice
 from storage.lifecycle import publish
-from storage.models import Shift, ShiftStatus, Site, Volunteer
+from storage.models import Shift, ShiftStatus, Site
 from storage.shifts import (
     ShiftSummary,
     add_shift,
@@ -44,6 +44,7 @@ from storage.shifts import (
     shifts_between,
 )
 from storage.sites import find_site, find_site_by_code
+from storage.volunteers import find_volunteer_by_id
 
 DEFAULT_LIST_DAYS = 7
 MAX_LIST_LINES = 60
@@ -320,7 +321,11 @@ async def _explain_edit_refusal(
     if reason == "below_booked":
         taken = await seats_taken(session=ctx.session, shift_id=shift.id or 0)
         return UsageError("shift.below_booked", id=shift.id, booked=taken)
-    volunteer = await ctx.session.get(Volunteer, volunteer_id) if volunteer_id else None
+    volunteer = (
+        await find_volunteer_by_id(session=ctx.session, volunteer_id=volunteer_id)
+        if volunteer_id
+        else None
+    )
     other = (
         await find_shift(session=ctx.session, shift_id=other_id) if other_id is not None else None
     )

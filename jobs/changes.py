@@ -21,7 +21,7 @@ from handlers.shift_cards import confirm_card
 from jobs.steps import queue_private, shift_block, site_group
 from planner.lifecycle import Step
 from storage.database import SessionFactory
-from storage.lifecycle import handled_steps, unnotified_changes
+from storage.lifecycle import find_change, handled_steps, unnotified_changes
 from storage.models import HOLDS_A_SEAT, AssignmentState, Shift, ShiftChange, Site, Volunteer
 from storage.outbox import enqueue
 from storage.shifts import find_shift, people_on
@@ -48,7 +48,7 @@ async def notify_changes(*, sessions: SessionFactory, settings: Settings, now: d
 async def _notify(
     session: AsyncSession, change_id: int, settings: Settings, now: datetime
 ) -> None:
-    change = await session.get(ShiftChange, change_id, with_for_update=True)
+    change = await find_change(session=session, change_id=change_id)
     if change is None or change.notified_at is not None:
         return
     shift = await find_shift(session=session, shift_id=change.shift_id)

@@ -53,6 +53,11 @@ async def publish(*, session: AsyncSession, shifts: Sequence[Shift], now: dateti
     return published
 
 
+async def find_change(*, session: AsyncSession, change_id: int) -> ShiftChange | None:
+    """The change, locked until the transaction ends, so that it is told once."""
+    return await session.get(ShiftChange, change_id, with_for_update=True)
+
+
 async def unnotified_changes(*, session: AsyncSession) -> list[int]:
     """Ids of the changes to announced shifts that the people on them have not been told of."""
     result = await session.exec(

@@ -11,8 +11,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.models import RoleGrant
 
 
-async def find_grant(*, session: AsyncSession, staff_id: str) -> RoleGrant | None:
-    return await session.get(RoleGrant, staff_id)
+async def find_grant(
+    *, session: AsyncSession, staff_id: str, for_update: bool = False
+) -> RoleGrant | None:
+    """``for_update`` locks the row until the transaction ends (PostgreSQL), so that two changes
+    of one person's role run one after the other."""
+    return await session.get(RoleGrant, staff_id, with_for_update=for_update)
 
 
 async def grant_role(

@@ -11,6 +11,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage.models import Volunteer
 
 
+async def find_volunteer_by_id(*, session: AsyncSession, volunteer_id: int) -> Volunteer | None:
+    return await session.get(Volunteer, volunteer_id)
+
+
 async def find_volunteer(*, session: AsyncSession, staff_id: str) -> Volunteer | None:
     result = await session.exec(select(Volunteer).where(Volunteer.staff_id == staff_id))
     return result.first()
