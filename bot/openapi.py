@@ -197,14 +197,38 @@ class OpenApiClient:
         out_track_id: str,
         public: Mapping[str, str],
         private: Mapping[str, Mapping[str, str]],
-        conversation_id: str,
-        mentions: Mapping[str, str],
+        conversation_id: str | None = None,
+        mentions: Mapping[str, str] | None = None,
+        staff_id: str | None = None,
     ) -> None:
-        """Create a card from the configured template and deliver it into a group chat.
+        """Create a card from the configured template and deliver it into a group chat
+        (``conversation_id``, @-mentioning ``mentions``) or, with ``staff_id``, privately into
+        that person's 1:1 chat with the robot (IM_ROBOT). Exactly one of the two must be given.
 
         ``callbackType`` STREAM brings its button taps over the stream connection; the chosen
         ``outTrackId`` makes a repeated delivery recognisably the same card.
         """
+        if (conversation_id is None) == (staff_id is None):
+            raise ValueError("deliver a card either to a group or to one person")
+        space: dict[str, Any]
+        if staff_id is not None:
+            space = {
+                "openSpaceId": f"dtv1.card//IM_ROBOT.{staff_id}",
+                "imRobotOpenSpaceModel": {"supportForward": False},
+                "imRobotOpenDeliverModel": {
+                    "spaceType": "IM_ROBOT",
+                    "robotCode": self._settings.robot_code,
+                },
+            }
+        else:
+            space = {
+                "openSpaceId": f"dtv1.card//IM_GROUP.{conversation_id}",
+                "imGroupOpenSpaceModel": {"supportForward": False},
+                "imGroupOpenDeliverModel": {
+                    "robotCode": self._settings.robot_code,
+                    "atUserIds": dict(mentions or {}),
+                },
+            }
         await self.call(
             "POST",
             "/v1.0/card/instances/createAndDeliver",
@@ -215,15 +239,10 @@ class OpenApiClient:
                 "userIdType": 1,
                 "cardData": {"cardParamMap": dict(public)},
                 "privateData": {
-                    staff_id: {"cardParamMap": dict(variables)}
-                    for staff_id, variables in private.items()
+                    user_id: {"cardParamMap": dict(variables)}
+                    for user_id, variables in private.items()
                 },
-                "openSpaceId": f"dtv1.card//IM_GROUP.{conversation_id}",
-                "imGroupOpenSpaceModel": {"supportForward": False},
-                "imGroupOpenDeliverModel": {
-                    "robotCode": self._settings.robot_code,
-                    "atUserIds": dict(mentions),
-                },
+                **space,
             },
         )
 

@@ -42,7 +42,8 @@ KIND_REPLY = "reply"
 KIND_GROUP = "group"
 KIND_PRIVATE = "private"
 KIND_CARD = "card"
-"""An interactive card delivered into a group; its outTrackId makes a retry the same card."""
+"""An interactive card delivered into a group (``conversation_id``) or, without one, into the
+1:1 robot chat of the one person in ``user_ids``; its outTrackId makes a retry the same card."""
 KIND_CARD_UPDATE = "card_update"
 """New values for some variables of a card already delivered (merged by key)."""
 BATCH_SIZE = 50
@@ -85,12 +86,17 @@ def reply_row(
     )
 
 
+def card_row_key(out_track_id: str) -> str:
+    """The dedup key of the row delivering card ``out_track_id``."""
+    return f"card:{out_track_id}"
+
+
 def card_row(
     card: Card, *, conversation_id: str, language: Language, now: datetime
 ) -> OutboxMessage:
     """The outbox row delivering ``card``; one row per card id, however often it is queued."""
     return OutboxMessage(
-        dedup_key=f"card:{card.out_track_id}",
+        dedup_key=card_row_key(card.out_track_id),
         kind=KIND_CARD,
         conversation_id=conversation_id,
         user_ids=list(card.private),
@@ -99,6 +105,27 @@ def card_row(
             "public": card.public_variables(language),
             "private": {staff_id: dict(values) for staff_id, values in card.private.items()},
             "mentions": dict(card.mentions),
+        },
+        essential=True,
+        next_attempt_at=now,
+        created_at=now,
+    )
+
+
+def private_card_row(
+    card: Card, *, staff_id: str, language: Language, now: datetime
+) -> OutboxMessage:
+    """The outbox row delivering ``card`` privately, into ``staff_id``'s chat with the robot."""
+    return OutboxMessage(
+        dedup_key=card_row_key(card.out_track_id),
+        kind=KIND_CARD,
+        conversation_id=None,
+        user_ids=[staff_id],
+        payload={
+            "out_track_id": card.out_track_id,
+            "public": card.public_variables(language),
+            "private": {person: dict(values) for person, values in card.private.items()},
+            "mentions": {},
         },
         essential=True,
         next_attempt_at=now,
@@ -285,7 +312,15 @@ class OutboxSender:
             and row.session_webhook_expires_at - WEBHOOK_SAFETY_MARGIN > now
         )
         if row.kind == KIND_CARD:
-            assert row.conversation_id is not None
+            if row.conversation_id is None:
+                [staff_id] = row.user_ids
+                await self._client.create_and_deliver_card(
+                    out_track_id=str(payload["out_track_id"]),
+                    public=payload["public"],
+                    private=payload["private"],
+                    staff_id=staff_id,
+                )
+                return Delivery(metered=1)
             await self._client.create_and_deliver_card(
                 out_track_id=str(payload["out_track_id"]),
                 public=payload["public"],

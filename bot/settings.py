@@ -78,6 +78,12 @@ class ScheduleSettings(BaseModel):
     confirm_hours_before: float = Field(default=48, gt=0)
     nudge_hours_before: float = Field(default=36, gt=0)
     remind_hours_before: float = Field(default=24, gt=0)
+    weekly_cap: int = Field(default=3, ge=1)
+    """Backfill offers go only to volunteers with fewer shifts than this in the ISO week."""
+    offer_batch: int = Field(default=3, ge=1)
+    """How many volunteers are offered each vacancy at once."""
+    offer_hours: float = Field(default=6, gt=0)
+    """How long an offer stays open (never past the shift's start)."""
 
     @model_validator(mode="after")
     def _steps_in_order(self) -> ScheduleSettings:

@@ -4,7 +4,9 @@
   ``invited`` until they confirm). Everyone mentioned must be registered (``/join``); if one is
   not, nothing is booked. The booking rules (overlap, rest between shifts, full, already on it)
   are checked per person and answered in one reply.
-- ``/unassign <shift-id> @volunteer ...`` (``/除更``): take them off (kept as ``withdrawn``).
+- ``/unassign <shift-id> @volunteer ...`` (``/除更``): take them off (kept as ``withdrawn``). On a
+  published shift the free seats are offered privately to the best matches (handlers.backfill),
+  and the reply says to whom.
 - ``/roster <shift-id>`` (``/名單``): confirmed, invited (no answer yet), declined, standby and
   withdrawn, by nickname; ``3/6 confirmed``; language cover against the shift's needs. Regional
   viewers only for their regions' sites.
@@ -20,6 +22,7 @@ from datetime import timedelta
 
 from bot.messages import Language, join_list, text
 from bot.router import CommandContext, CommandSpec, Reply, UsageError
+from handlers.backfill import close_if_full, offered_line, open_vacancy
 from handlers.render import when_label
 from handlers.shifts import may_see, refuse_unless_open, shift_from_words, site_of
 from planner.conflicts import Refusal
@@ -122,6 +125,8 @@ async def handle_assign(ctx: CommandContext) -> list[Reply]:
         else:
             booked.append(volunteer)
     taken = await seats_taken(session=ctx.session, shift_id=shift.id)
+    if booked:
+        await close_if_full(session=ctx.session, shift=shift, settings=ctx.settings, now=ctx.now)
     lines = []
     if booked:
         names = join_list([volunteer.nickname for volunteer in booked], ctx.language)
@@ -147,12 +152,21 @@ async def handle_unassign(ctx: CommandContext) -> list[Reply]:
     assert shift.id is not None
     removed: list[str] = []
     absent: list[str] = []
+    vacated: list[int] = []
     for volunteer in volunteers:
         assert volunteer.id is not None
         done = await unbook(
             session=ctx.session, shift_id=shift.id, volunteer_id=volunteer.id, now=ctx.now
         )
         (removed if done else absent).append(volunteer.nickname)
+        if done:
+            vacated.append(volunteer.id)
+    offered = (
+        await open_vacancy(session=ctx.session, shift=shift, settings=ctx.settings, now=ctx.now,
+                           vacated_by=vacated, tell_coordinators=False)
+        if vacated
+        else None
+    )  # fmt: skip
     taken = await seats_taken(session=ctx.session, shift_id=shift.id)
     lines = []
     if removed:
@@ -172,6 +186,9 @@ async def handle_unassign(ctx: CommandContext) -> list[Reply]:
                 "unassign.not_on", ctx.language, names=join_list(absent, ctx.language), id=shift.id
             )
         )
+    backfill = offered_line(offered, ctx.language)
+    if backfill is not None:
+        lines.append(backfill)
     return [Reply("\n\n".join(lines))]
 
 

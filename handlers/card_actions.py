@@ -1,4 +1,6 @@
-"""Taps on card buttons: Confirm / Can't make it on a shift's confirm card.
+"""Taps on card buttons: Confirm / Can't make it on a shift's confirm card, and I can cover on a
+private backfill offer (handlers.backfill). A decline opens the vacancy's offers in the same
+transaction.
 
 Answered from the database inside the ACK (DingTalk allows 2 s): the shift's new public status
 (``4/6 confirmed``) and the tapper's own status. A tap that does not belong to the tapper (not on
@@ -12,17 +14,28 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cards import status_line
+from bot.cards import out_track_id, status_line
 from bot.incoming import CardTap
 from bot.messages import Language, text
 from bot.settings import Settings
+from handlers.backfill import TakeOutcome, close_if_full, open_vacancy, take_offer
 from planner.conflicts import Refusal
-from storage.models import AssignmentState, Shift, ShiftStatus, Volunteer
+from storage.models import HOLDS_A_SEAT, AssignmentState, Shift, ShiftStatus, Volunteer
 from storage.shifts import book, count_in_state, find_assignment, find_shift, respond
 
 ANSWERABLE = frozenset(
     {AssignmentState.INVITED, AssignmentState.CONFIRMED, AssignmentState.DECLINED}
 )
+# A take that changes nothing -> what the tapper is told.
+TAKE_REFUSED = {
+    "already_taken": "backfill.already_taken",
+    "expired": "backfill.expired",
+    "not_offered": "backfill.not_offered",
+    "overlap": "card.rebook_overlap",
+    "already_booked": "card.rebook_already_booked",
+    "past": "card.shift_started",
+    "cancelled": "card.shift_cancelled",
+}
 
 
 @dataclass(frozen=True)
@@ -51,14 +64,37 @@ def _refused(ctx: TapContext, key: str, **params: object) -> TapResult:
 
 
 async def handle_tap(ctx: TapContext) -> TapResult:
-    if ctx.tap.action not in ("confirm", "decline"):
+    if ctx.tap.action not in ("confirm", "decline", "take"):
+        return _refused(ctx, "card.not_for_this_card")
+    offer_card_id = out_track_id("offer", ctx.tap.shift_id, ctx.tap.staff_id)
+    if ctx.tap.action == "take" and ctx.tap.out_track_id != offer_card_id:
         return _refused(ctx, "card.not_for_this_card")
     shift = await find_shift(session=ctx.session, shift_id=ctx.tap.shift_id, for_update=True)
     if shift is None or shift.status == ShiftStatus.CANCELLED:
         return _refused(ctx, "card.shift_cancelled", id=ctx.tap.shift_id)
     if shift.starts_at <= ctx.now:
         return _refused(ctx, "card.shift_started", id=shift.id)
+    if ctx.tap.action == "take":
+        return await _take(ctx, shift)
     return await _answer(ctx, shift)
+
+
+async def _take(ctx: TapContext, shift: Shift) -> TapResult:
+    outcome: TakeOutcome = await take_offer(
+        session=ctx.session, shift=shift, volunteer=ctx.volunteer, settings=ctx.settings,
+        now=ctx.now,
+    )  # fmt: skip
+    if outcome == "taken":
+        return TapResult(
+            my_status=text("backfill.my_taken", ctx.language, id=shift.id),
+            status=text("backfill.status_taken", ctx.language),
+        )
+    if outcome == "yours":
+        return TapResult(my_status=text("backfill.already_yours", ctx.language, id=shift.id))
+    if outcome == "over_cap":
+        cap = ctx.settings.schedule.weekly_cap
+        return _refused(ctx, "backfill.over_cap", cap=cap, id=shift.id)
+    return _refused(ctx, TAKE_REFUSED[outcome], id=shift.id)
 
 
 async def _answer(ctx: TapContext, shift: Shift) -> TapResult:
@@ -86,13 +122,21 @@ async def _answer(ctx: TapContext, shift: Shift) -> TapResult:
             )
             if isinstance(refusal, Refusal):
                 return _refused(ctx, f"card.rebook_{refusal.reason}", id=shift.id)
+            await close_if_full(session=ctx.session, shift=shift, settings=ctx.settings,
+                                now=ctx.now)  # fmt: skip
         await respond(session=ctx.session, assignment=assignment,
                       state=AssignmentState.CONFIRMED, now=ctx.now)  # fmt: skip
         mine = text("card.my_confirmed", ctx.language)
     else:
+        vacating = assignment.state in HOLDS_A_SEAT
         await respond(session=ctx.session, assignment=assignment,
                       state=AssignmentState.DECLINED, now=ctx.now)  # fmt: skip
         mine = text("card.my_declined", ctx.language)
+        if vacating:
+            assert volunteer is not None
+            assert volunteer.id is not None
+            await open_vacancy(session=ctx.session, shift=shift, settings=ctx.settings,
+                               now=ctx.now, vacated_by=[volunteer.id])  # fmt: skip
     confirmed = await count_in_state(
         session=ctx.session, shift_id=shift.id, state=AssignmentState.CONFIRMED
     )

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import Settings
 from jobs.changes import notify_changes
+from jobs.offers import expire_offers
 from jobs.steps import queue_announcement, queue_confirm_card, queue_nudges, queue_reminders
 from planner.lifecycle import DuePlan, Offsets, ShiftProgress, Step, due_steps
 from storage.database import SessionFactory
@@ -83,6 +84,8 @@ async def run_due_work(*, sessions: SessionFactory, settings: Settings, now: dat
                 handled += await _advance(session, shift_id, settings, offsets, now)
         except Exception:
             log.exception("lifecycle step failed; it will be retried", extra={"shift": shift_id})
+    # Backfill offers past their deadline: a pass of its own (jobs.offers).
+    handled += await expire_offers(sessions=sessions, settings=settings, now=now)
     return handled
 
 

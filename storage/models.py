@@ -229,3 +229,30 @@ class ShiftStep(SQLModel, table=True):
     outcome: str = Field(max_length=16)
     """``sent``, ``merged`` (went out inside another step's message) or ``skipped`` (stale)."""
     handled_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class OfferState(StrEnum):
+    OPEN = "open"
+    TAKEN = "taken"
+    """This volunteer tapped first and got the seat."""
+    LOST = "lost"
+    """Someone else took the last seat first."""
+    EXPIRED = "expired"
+    """Nobody took it before the deadline (or the shift was cancelled or started meanwhile)."""
+
+
+class Offer(SQLModel, table=True):
+    """A vacancy offered privately to one volunteer (backfill); one card per shift and person."""
+
+    __table_args__ = (UniqueConstraint("shift_id", "volunteer_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    shift_id: int = Field(foreign_key="shift.id", index=True)
+    volunteer_id: int = Field(foreign_key="volunteer.id", index=True)
+    out_track_id: str = Field(max_length=64, unique=True)
+    """The offer card: ``ds-offer-<shift>-<staffId>``."""
+    state: str = Field(default=OfferState.OPEN, max_length=16, index=True)
+    offered_at: datetime = Field(sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When it was taken, lost or expired."""
+    deadline: datetime = Field(sa_type=UTCDateTime, index=True)

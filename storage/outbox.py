@@ -23,6 +23,14 @@ async def enqueue(*, session: AsyncSession, message: OutboxMessage) -> bool:
     return True
 
 
+async def is_queued(*, session: AsyncSession, dedup_key: str) -> bool:
+    """Whether a row with ``dedup_key`` was ever queued (whatever became of it)."""
+    existing = await session.exec(
+        select(OutboxMessage.id).where(OutboxMessage.dedup_key == dedup_key)
+    )
+    return existing.first() is not None
+
+
 async def due_messages(*, session: AsyncSession, now: datetime, limit: int) -> list[OutboxMessage]:
     result = await session.exec(
         select(OutboxMessage)

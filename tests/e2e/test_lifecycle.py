@@ -111,7 +111,9 @@ async def test_a_published_shift_goes_through_its_lifecycle_as_the_clock_moves(
     [nudge] = _private(sb, "u-cat")
     assert "你仲未回覆" in nudge.text
     assert _private(sb, "u-ada") == [] and _private(sb, "u-ben") == []  # noqa: PT018
-    [summary] = _private(sb, COORDINATOR)
+    # Ben's decline left nobody eligible to offer the seat to (backfill), and said so at once.
+    nobody, summary = _private(sb, COORDINATOR)
+    assert nobody.title == f"#{shift_id} 搵唔到人頂"
     assert "未回覆 1 人：Cat" in summary.text
     assert "仲缺 1 人" in summary.text
 

@@ -1,0 +1,405 @@
+"""Backfill: a seat that opens on a published shift is offered privately to the best matches.
+
+- :func:`open_vacancy` runs in the transaction that opens the seat (a decline tap, ``/unassign``):
+  it ranks the volunteers (:mod:`planner.matching`), records an :class:`~storage.models.Offer`
+  each and queues their offer cards, one per person in their 1:1 chat with the robot
+  (``ds-offer-<shift>-<staffId>``, one button: ``take``).
+- :func:`take_offer` handles a ``take`` tap under the shift's row lock: the first tap books the
+  seat (by the booking rules, plus the weekly cap) and confirms it; once the shift is full the
+  other open offers are lost and their cards say so, and the group's confirm card shows the new
+  count. Later tappers are told, privately, that the seat is gone; nothing changes for them.
+- Offers nobody takes expire at their deadline (jobs.offers) and the coordinators are told.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.cards import Button, Card, out_track_id, private_status, status_line
+from bot.messages import Language, join_list, reader_language, text
+from bot.outbox import KIND_PRIVATE, card_row_key, card_update_row, private_card_row
+from bot.settings import Settings
+from handlers.render import day_label, details_lines, when_label
+from planner.conflicts import Refusal
+from planner.matching import MatchRules, Vacancy, over_weekly_cap, rank
+from planner.permissions import Role
+from storage.models import (
+    HOLDS_A_SEAT,
+    AssignmentState,
+    Offer,
+    OfferState,
+    OutboxMessage,
+    Shift,
+    ShiftStatus,
+    Site,
+    Volunteer,
+)
+from storage.offers import add_offer, backfill_candidates, close_offers, find_offer, offers_on
+from storage.outbox import enqueue, is_queued
+from storage.roles import list_grants
+from storage.shifts import (
+    book,
+    bookings_of,
+    count_in_state,
+    people_on,
+    respond,
+    seats_taken,
+    slot_of,
+)
+from storage.sites import find_site
+
+# DingTalk's oToMessages/batchSend takes at most 20 people a call.
+MAX_RECIPIENTS = 20
+
+TakeOutcome = Literal[
+    "taken",
+    "yours",
+    "already_taken",
+    "expired",
+    "not_offered",
+    "over_cap",
+    "overlap",
+    "already_booked",
+    "past",
+    "cancelled",
+]
+
+
+def match_rules(settings: Settings) -> MatchRules:
+    schedule = settings.schedule
+    return MatchRules(
+        min_rest=timedelta(minutes=schedule.min_rest_minutes),
+        weekly_cap=schedule.weekly_cap,
+        batch=schedule.offer_batch,
+    )
+
+
+def offer_deadline(shift: Shift, settings: Settings, now: datetime) -> datetime:
+    """``offer_hours`` from now, but never after the shift starts."""
+    return min(now + timedelta(hours=settings.schedule.offer_hours), shift.starts_at)
+
+
+def offer_card(
+    shift: Shift,
+    site: Site,
+    *,
+    volunteer: Volunteer,
+    deadline: datetime,
+    settings: Settings,
+    language: Language,
+) -> Card:
+    """The private offer: the shift's details, the deadline, one button (``take``)."""
+    assert shift.id is not None
+    zone = settings.org.zone
+    local_deadline = deadline.astimezone(zone)
+    lines = [text("backfill.card_intro", language, title=shift.title or site.code)]
+    lines += details_lines(shift, language)
+    lines.append(
+        text(
+            "backfill.card_deadline",
+            language,
+            deadline=f"{day_label(local_deadline.date(), language)} {local_deadline:%H:%M}",
+        )
+    )
+    return Card(
+        out_track_id=out_track_id("offer", shift.id, volunteer.staff_id),
+        title=text(
+            "backfill.card_title", language, when=when_label(shift, zone, language), site=site.name
+        ),
+        body="\n".join(lines),
+        status=text("backfill.status_open", language),
+        shift_id=shift.id,
+        buttons=(Button(text("backfill.button_take", language), "take", shift.id),),
+        private={volunteer.staff_id: private_status(text("backfill.my_open", language))},
+    )
+
+
+def _reader(volunteer: Volunteer, settings: Settings) -> Language:
+    return reader_language(volunteer.language_preference, settings.org.language)
+
+
+def _open_for_offers(shift: Shift, now: datetime) -> bool:
+    return (
+        shift.published_at is not None
+        and shift.status == ShiftStatus.SCHEDULED
+        and shift.starts_at > now
+    )
+
+
+async def open_vacancy(
+    *,
+    session: AsyncSession,
+    shift: Shift,
+    settings: Settings,
+    now: datetime,
+    vacated_by: Collection[int] = (),
+    tell_coordinators: bool = True,
+) -> list[Volunteer] | None:
+    """Offer the shift's free seats to the best-ranked eligible volunteers, in the caller's
+    transaction (the shift row locked by it). Returns who was offered; None when nothing is to
+    be offered (not published, cancelled, started, or no free seat). With nobody to ask, the
+    coordinators are told at once if ``tell_coordinators``."""
+    assert shift.id is not None
+    if not _open_for_offers(shift, now):
+        return None
+    taken = await seats_taken(session=session, shift_id=shift.id)
+    if taken >= shift.headcount:
+        return None
+    site = await find_site(session=session, site_id=shift.site_id)
+    if site is None:
+        return None
+    holding = [
+        tuple(volunteer.languages)
+        for assignment, volunteer in await people_on(session=session, shift_id=shift.id)
+        if assignment.state in HOLDS_A_SEAT
+    ]
+    vacancy = Vacancy(
+        slot=slot_of(shift),
+        district=site.district,
+        zone=settings.org.zone,
+        language_needs=dict(shift.language_needs),
+        languages_on_shift=tuple(holding),
+        vacated_by=frozenset(vacated_by),
+    )
+    rules = match_rules(settings)
+    candidates = await backfill_candidates(
+        session=session, shift=shift, zone=settings.org.zone, min_rest=rules.min_rest
+    )
+    deadline = offer_deadline(shift, settings, now)
+    offered: list[Volunteer] = []
+    for ranked in rank(vacancy, candidates, rules):
+        volunteer = await session.get(Volunteer, ranked.volunteer_id)
+        assert volunteer is not None
+        language = _reader(volunteer, settings)
+        card = offer_card(
+            shift,
+            site,
+            volunteer=volunteer,
+            deadline=deadline,
+            settings=settings,
+            language=language,
+        )
+        await add_offer(
+            session=session,
+            shift_id=shift.id,
+            volunteer_id=ranked.volunteer_id,
+            out_track_id=card.out_track_id,
+            now=now,
+            deadline=deadline,
+        )
+        row = private_card_row(card, staff_id=volunteer.staff_id, language=language, now=now)
+        await enqueue(session=session, message=row)
+        offered.append(volunteer)
+    if not offered and tell_coordinators:
+        language = settings.org.language
+        vacated = "-".join(str(volunteer_id) for volunteer_id in sorted(vacated_by))
+        await _tell_coordinators(
+            session,
+            settings,
+            f"backfill-nobody:{shift.id}:{vacated}:{now.isoformat()}",
+            title=text("backfill.nobody_title", language, id=shift.id),
+            body=text("backfill.nobody", language, id=shift.id, vacancies=shift.headcount - taken),
+            now=now,
+        )
+    return offered
+
+
+_CLOSED: dict[str, TakeOutcome] = {
+    OfferState.TAKEN: "yours",
+    OfferState.LOST: "already_taken",
+    OfferState.EXPIRED: "expired",
+}
+_BOOKING_REFUSED: dict[str, TakeOutcome] = {
+    "full": "already_taken",
+    "overlap": "overlap",
+    "already_booked": "already_booked",
+    "past": "past",
+    "cancelled": "cancelled",
+}
+
+
+def _refusal_before_booking(
+    offer: Offer | None, shift: Shift, now: datetime
+) -> TakeOutcome | None:
+    if offer is None:
+        return "not_offered"
+    if offer.state in _CLOSED:
+        return _CLOSED[offer.state]
+    if shift.status == ShiftStatus.CANCELLED:
+        return "cancelled"
+    if shift.starts_at <= now:
+        return "past"
+    return None
+
+
+async def take_offer(
+    *,
+    session: AsyncSession,
+    shift: Shift,
+    volunteer: Volunteer | None,
+    settings: Settings,
+    now: datetime,
+) -> TakeOutcome:
+    """A ``take`` tap, with the shift row already locked by the caller (so the first tap wins).
+
+    On success the volunteer is booked and confirmed, their offer is taken, and the shift's
+    other offers and cards are settled; otherwise nothing changes (but offers the shift has no
+    seat left for are closed as lost).
+    """
+    assert shift.id is not None
+    offer = None
+    if volunteer is not None and volunteer.id is not None:
+        offer = await find_offer(session=session, shift_id=shift.id, volunteer_id=volunteer.id)
+    refusal = _refusal_before_booking(offer, shift, now)
+    if refusal is not None:
+        return refusal
+    assert offer is not None
+    assert volunteer is not None
+    assert volunteer.id is not None
+    # The volunteer row next (the order storage.shifts.book uses), so that the week's bookings
+    # cannot change between the cap check and the booking.
+    await session.exec(select(Volunteer.id).where(Volunteer.id == volunteer.id).with_for_update())
+    others = await bookings_of(
+        session=session, volunteer_id=volunteer.id, exclude_shift_id=shift.id
+    )
+    if over_weekly_cap(
+        slot_of(shift),
+        [slot_of(other) for other in others],
+        settings.schedule.weekly_cap,
+        settings.org.zone,
+    ):
+        return "over_cap"
+    outcome = await book(
+        session=session,
+        shift_id=shift.id,
+        volunteer_id=volunteer.id,
+        assigned_by=volunteer.staff_id,
+        now=now,
+        min_rest=timedelta(minutes=settings.schedule.min_rest_minutes),
+    )
+    if isinstance(outcome, Refusal):
+        await close_if_full(session=session, shift=shift, settings=settings, now=now)
+        return _BOOKING_REFUSED[outcome.reason]
+    await respond(session=session, assignment=outcome, state=AssignmentState.CONFIRMED, now=now)
+    await close_offers(session=session, offers=[offer], state=OfferState.TAKEN, now=now)
+    await close_if_full(session=session, shift=shift, settings=settings, now=now)
+    await _update_group_card(
+        session, shift=shift, offer=offer, volunteer=volunteer, settings=settings, now=now
+    )
+    return "taken"
+
+
+async def close_if_full(
+    *, session: AsyncSession, shift: Shift, settings: Settings, now: datetime
+) -> int:
+    """Once the shift has no free seat, its open offers are lost and their cards say it is
+    filled. Returns how many offers were closed."""
+    assert shift.id is not None
+    if await seats_taken(session=session, shift_id=shift.id) < shift.headcount:
+        return 0
+    still_open = await offers_on(session=session, shift_id=shift.id, state=OfferState.OPEN)
+    await close_offers(
+        session=session, offers=[offer for offer, _ in still_open], state=OfferState.LOST, now=now
+    )
+    for offer, volunteer in still_open:
+        language = _reader(volunteer, settings)
+        await queue_offer_update(
+            session,
+            offer,
+            volunteer,
+            status=text("backfill.status_filled", language),
+            my_status=text("backfill.already_taken", language, id=shift.id),
+            now=now,
+        )
+    return len(still_open)
+
+
+async def queue_offer_update(
+    session: AsyncSession,
+    offer: Offer,
+    volunteer: Volunteer,
+    *,
+    status: str,
+    my_status: str,
+    now: datetime,
+) -> bool:
+    """Close an offer card: a new status, no button, the person's own line; once per outcome."""
+    row = card_update_row(
+        offer.out_track_id,
+        public={"status": status, "buttons": "[]"},
+        private={volunteer.staff_id: private_status(my_status, "refused")},
+        version=str(offer.state),
+        now=now,
+    )
+    return await enqueue(session=session, message=row)
+
+
+async def _update_group_card(
+    session: AsyncSession,
+    *,
+    shift: Shift,
+    offer: Offer,
+    volunteer: Volunteer,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """The group's confirm card, if it is out: the new count, and the newcomer's own line."""
+    assert shift.id is not None
+    card_id = out_track_id("confirm", shift.id)
+    if not await is_queued(session=session, dedup_key=card_row_key(card_id)):
+        return  # the card, when it goes out, is built from the roster and includes them
+    confirmed = await count_in_state(
+        session=session, shift_id=shift.id, state=AssignmentState.CONFIRMED
+    )
+    mine = text("card.my_confirmed", _reader(volunteer, settings))
+    row = card_update_row(
+        card_id,
+        public={"status": status_line(confirmed, shift.headcount, settings.org.language)},
+        private={volunteer.staff_id: private_status(mine)},
+        version=f"take-{offer.id}",
+        now=now,
+    )
+    await enqueue(session=session, message=row)
+
+
+async def _coordinators(session: AsyncSession, settings: Settings) -> list[str]:
+    """Admins and coordinators: the same people as jobs.steps.coordinators (handlers may not
+    import jobs)."""
+    granted = [
+        grant.staff_id
+        for grant in await list_grants(session=session)
+        if grant.role == Role.COORDINATOR
+    ]
+    return list(dict.fromkeys([*settings.org.admins, *granted]))
+
+
+async def _tell_coordinators(
+    session: AsyncSession, settings: Settings, key: str, *, title: str, body: str, now: datetime
+) -> None:
+    people = await _coordinators(session, settings)
+    for start in range(0, len(people), MAX_RECIPIENTS):
+        row = OutboxMessage(
+            dedup_key=f"{key}:{start // MAX_RECIPIENTS}",
+            kind=KIND_PRIVATE,
+            user_ids=people[start : start + MAX_RECIPIENTS],
+            payload={"title": title, "text": body},
+            essential=True,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        await enqueue(session=session, message=row)
+
+
+def offered_line(offered: Sequence[Volunteer] | None, language: Language) -> str | None:
+    """For the coordinator's reply to ``/unassign``: who was asked, or that nobody could be."""
+    if offered is None:
+        return None
+    if not offered:
+        return text("backfill.offered_none", language)
+    names = join_list([volunteer.nickname for volunteer in offered], language)
+    return text("backfill.offered", language, count=len(offered), names=names)

@@ -1,0 +1,89 @@
+"""The due-work job's backfill pass: offers nobody took by their deadline expire.
+
+Each expired offer's card is closed (no button, "offer closed"), and when the shift still has
+free seats the coordinators are told privately, naming who was asked; they can still
+``/assign`` someone. Offers on a shift cancelled or started meanwhile just expire. One
+transaction per shift, with the shift row locked like a ``take`` tap, so a tap and the
+deadline cannot both win.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.messages import join_list, reader_language, text
+from bot.settings import Settings
+from handlers.backfill import queue_offer_update
+from jobs.steps import coordinators, queue_private, shift_block, site_group
+from storage.database import SessionFactory
+from storage.models import OfferState, ShiftStatus
+from storage.offers import close_offers, expired_offers, shifts_with_expired_offers
+from storage.shifts import find_shift, seats_taken
+
+log = logging.getLogger(__name__)
+
+
+async def expire_offers(*, sessions: SessionFactory, settings: Settings, now: datetime) -> int:
+    """Expire every open offer past its deadline; returns how many expired."""
+    async with sessions() as session:
+        shift_ids = await shifts_with_expired_offers(session=session, now=now)
+    expired = 0
+    for shift_id in shift_ids:
+        try:
+            async with sessions.begin() as session:
+                expired += await _expire(session, shift_id, settings, now)
+        except Exception:
+            log.exception("expiring offers failed; retried next run", extra={"shift": shift_id})
+    return expired
+
+
+async def _expire(session: AsyncSession, shift_id: int, settings: Settings, now: datetime) -> int:
+    shift = await find_shift(session=session, shift_id=shift_id, for_update=True)
+    if shift is None:
+        return 0
+    due = await expired_offers(session=session, shift_id=shift_id, now=now)
+    if not due:
+        return 0  # taken or expired by someone else since the list was read
+    await close_offers(
+        session=session, offers=[offer for offer, _ in due], state=OfferState.EXPIRED, now=now
+    )
+    cancelled = shift.status == ShiftStatus.CANCELLED
+    for offer, volunteer in due:
+        language = reader_language(volunteer.language_preference, settings.org.language)
+        status_key = "backfill.status_cancelled" if cancelled else "backfill.status_expired"
+        my_key = "card.shift_cancelled" if cancelled else "backfill.expired"
+        await queue_offer_update(
+            session,
+            offer,
+            volunteer,
+            status=text(status_key, language),
+            my_status=text(my_key, language, id=shift_id),
+            now=now,
+        )
+    vacancies = shift.headcount - await seats_taken(session=session, shift_id=shift_id)
+    found = await site_group(session, shift)
+    if cancelled or shift.starts_at <= now or vacancies <= 0 or found is None:
+        return len(due)
+    site, _ = found
+    language = settings.org.language
+    asked = join_list([volunteer.nickname for _, volunteer in due], language)
+    body = "\n\n".join(
+        [
+            shift_block(shift, site, settings, language),
+            text("backfill.unfilled", language, id=shift_id, names=asked, vacancies=vacancies),
+        ]
+    )
+    last = max(offer.id or 0 for offer, _ in due)
+    await queue_private(
+        session,
+        f"backfill-unfilled:{shift_id}:{last}",
+        title=text("backfill.unfilled_title", language, id=shift_id),
+        body=body,
+        people=await coordinators(session=session, settings=settings),
+        now=now,
+    )
+    log.info("backfill offers expired", extra={"shift": shift_id, "offers": len(due)})
+    return len(due)
