@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -150,6 +151,28 @@ def card_update_row(
         next_attempt_at=now,
         created_at=now,
     )
+
+
+# DingTalk's oToMessages/batchSend takes at most 20 people a call.
+MAX_PRIVATE_RECIPIENTS = 20
+
+
+def private_rows(
+    key: str, *, title: str, body: str, people: Sequence[str], now: datetime
+) -> list[OutboxMessage]:
+    """The same markdown message to ``people`` privately, one row per DingTalk-sized batch."""
+    return [
+        OutboxMessage(
+            dedup_key=f"{key}:{start // MAX_PRIVATE_RECIPIENTS}",
+            kind=KIND_PRIVATE,
+            user_ids=list(people[start : start + MAX_PRIVATE_RECIPIENTS]),
+            payload={"title": title, "text": body},
+            essential=True,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for start in range(0, len(people), MAX_PRIVATE_RECIPIENTS)
+    ]
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -17,23 +17,20 @@ from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cards import Button, Card, out_track_id, private_status, status_line
 from bot.messages import Language, join_list, reader_language, text
-from bot.outbox import KIND_PRIVATE, card_row_key, card_update_row, private_card_row
+from bot.outbox import card_row_key, card_update_row, private_card_row, private_rows
 from bot.settings import Settings
 from handlers.render import day_label, details_lines, when_label
 from planner.conflicts import Refusal
 from planner.matching import MatchRules, Vacancy, over_weekly_cap, rank
-from planner.permissions import Role
 from storage.models import (
     HOLDS_A_SEAT,
     AssignmentState,
     Offer,
     OfferState,
-    OutboxMessage,
     Shift,
     ShiftStatus,
     Site,
@@ -41,11 +38,12 @@ from storage.models import (
 )
 from storage.offers import add_offer, backfill_candidates, close_offers, find_offer, offers_on
 from storage.outbox import enqueue, is_queued
-from storage.roles import list_grants
+from storage.roles import coordinator_ids
 from storage.shifts import (
     book,
     bookings_of,
     count_in_state,
+    lock_volunteer,
     people_on,
     respond,
     seats_taken,
@@ -54,7 +52,6 @@ from storage.shifts import (
 from storage.sites import find_site
 
 # DingTalk's oToMessages/batchSend takes at most 20 people a call.
-MAX_RECIPIENTS = 20
 
 TakeOutcome = Literal[
     "taken",
@@ -263,7 +260,7 @@ async def take_offer(
     assert volunteer.id is not None
     # The volunteer row next (the order storage.shifts.book uses), so that the week's bookings
     # cannot change between the cap check and the booking.
-    await session.exec(select(Volunteer.id).where(Volunteer.id == volunteer.id).with_for_update())
+    await lock_volunteer(session=session, volunteer_id=volunteer.id)
     others = await bookings_of(
         session=session, volunteer_id=volunteer.id, exclude_shift_id=shift.id
     )
@@ -367,31 +364,11 @@ async def _update_group_card(
     await enqueue(session=session, message=row)
 
 
-async def _coordinators(session: AsyncSession, settings: Settings) -> list[str]:
-    """Admins and coordinators: the same people as jobs.steps.coordinators (handlers may not
-    import jobs)."""
-    granted = [
-        grant.staff_id
-        for grant in await list_grants(session=session)
-        if grant.role == Role.COORDINATOR
-    ]
-    return list(dict.fromkeys([*settings.org.admins, *granted]))
-
-
 async def _tell_coordinators(
     session: AsyncSession, settings: Settings, key: str, *, title: str, body: str, now: datetime
 ) -> None:
-    people = await _coordinators(session, settings)
-    for start in range(0, len(people), MAX_RECIPIENTS):
-        row = OutboxMessage(
-            dedup_key=f"{key}:{start // MAX_RECIPIENTS}",
-            kind=KIND_PRIVATE,
-            user_ids=people[start : start + MAX_RECIPIENTS],
-            payload={"title": title, "text": body},
-            essential=True,
-            next_attempt_at=now,
-            created_at=now,
-        )
+    people = await coordinator_ids(session=session, admins=settings.org.admins)
+    for row in private_rows(key, title=title, body=body, people=people, now=now):
         await enqueue(session=session, message=row)
 
 

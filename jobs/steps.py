@@ -13,20 +13,17 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.messages import Language, join_list, reader_language, text
-from bot.outbox import KIND_GROUP, KIND_PRIVATE, card_row
+from bot.outbox import KIND_GROUP, KIND_PRIVATE, card_row, private_rows
 from bot.settings import Settings
 from handlers.render import details_lines, when_label
 from handlers.shift_cards import confirm_card
-from planner.permissions import Role
 from storage.models import HOLDS_A_SEAT, AssignmentState, OutboxMessage, Shift, Site, Volunteer
 from storage.outbox import enqueue
-from storage.roles import list_grants
+from storage.roles import coordinator_ids
 from storage.shifts import people_on
 from storage.sites import find_site
 
 log = logging.getLogger(__name__)
-# DingTalk's oToMessages/batchSend takes at most 20 people a call.
-MAX_RECIPIENTS = 20
 
 
 async def site_group(session: AsyncSession, shift: Shift) -> tuple[Site, str] | None:
@@ -70,9 +67,7 @@ async def queue_private(
 ) -> int:
     """The same message to ``people``, in DingTalk-sized batches; returns rows queued."""
     queued = 0
-    for start in range(0, len(people), MAX_RECIPIENTS):
-        batch = people[start : start + MAX_RECIPIENTS]
-        row = _message(f"{key}:{start // MAX_RECIPIENTS}", title, body, now, user_ids=batch)
+    for row in private_rows(key, title=title, body=body, people=people, now=now):
         queued += await enqueue(session=session, message=row)
     return queued
 
@@ -146,12 +141,7 @@ async def queue_confirm_card(
 
 async def coordinators(*, session: AsyncSession, settings: Settings) -> list[str]:
     """Who hears about non-responders and vacancies: admins and coordinators."""
-    granted = [
-        grant.staff_id
-        for grant in await list_grants(session=session)
-        if grant.role == Role.COORDINATOR
-    ]
-    return list(dict.fromkeys([*settings.org.admins, *granted]))
+    return await coordinator_ids(session=session, admins=settings.org.admins)
 
 
 async def queue_nudges(

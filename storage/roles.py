@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from planner.permissions import Role
 from storage.models import RoleGrant
 
 
@@ -48,6 +49,13 @@ async def revoke_role(*, session: AsyncSession, staff_id: str) -> RoleGrant | No
         await session.delete(grant)
         await session.flush()
     return grant
+
+
+async def coordinator_ids(*, session: AsyncSession, admins: Sequence[str]) -> list[str]:
+    """Who hears about non-responders and vacancies: the admins, then the coordinators."""
+    granted = [grant.staff_id for grant in await list_grants(session=session)
+               if grant.role == Role.COORDINATOR]  # fmt: skip
+    return list(dict.fromkeys([*admins, *granted]))
 
 
 async def list_grants(*, session: AsyncSession) -> list[RoleGrant]:

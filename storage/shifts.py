@@ -87,7 +87,9 @@ async def bookings_of(
     return list((await session.exec(statement)).all())
 
 
-async def _lock_volunteer(session: AsyncSession, volunteer_id: int) -> None:
+async def lock_volunteer(*, session: AsyncSession, volunteer_id: int) -> None:
+    """Lock the volunteer's row (PostgreSQL) until the transaction ends: their bookings and
+    weekly count cannot change between a check and the booking."""
     await session.exec(select(Volunteer.id).where(Volunteer.id == volunteer_id).with_for_update())
 
 
@@ -115,7 +117,7 @@ async def book(
     shift = await find_shift(session=session, shift_id=shift_id, for_update=True)
     if shift is None:
         raise LookupError(f"shift {shift_id} does not exist")
-    await _lock_volunteer(session, volunteer_id)
+    await lock_volunteer(session=session, volunteer_id=volunteer_id)
     bookings = await bookings_of(session=session, volunteer_id=volunteer_id)
     refusal = booking_refusal(
         slot_of(shift),
@@ -193,7 +195,7 @@ async def change_shift(
     edited = shift.model_copy(update=changes)
     for volunteer in sorted(holding, key=lambda person: person.id or 0):
         assert volunteer.id is not None
-        await _lock_volunteer(session, volunteer.id)
+        await lock_volunteer(session=session, volunteer_id=volunteer.id)
         others = await bookings_of(
             session=session, volunteer_id=volunteer.id, exclude_shift_id=shift.id
         )
