@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from bot.app import BotApp
+from bot.settings import Settings
 from sandbox import Sandbox
 from storage.models import Assignment, AssignmentState, Shift, Site, Volunteer
 from storage.volunteers import register_volunteer
@@ -98,3 +99,17 @@ class Chat:
             ).one()
             assignment.state = state
             session.add(assignment)
+
+
+def coordinator_settings(settings: Settings, *, card_template_id: str = "") -> Settings:
+    """``settings`` with COORDINATOR as admin, a card template, and the scheduler's own ticks
+    made rare, so that the test decides when due work runs."""
+    return settings.model_copy(
+        update={
+            "org": settings.org.model_copy(update={"admins": [COORDINATOR]}),
+            "dingtalk": settings.dingtalk.model_copy(
+                update={"card_template_id": card_template_id}
+            ),
+            "schedule": settings.schedule.model_copy(update={"tick_seconds": 3600}),
+        }
+    )

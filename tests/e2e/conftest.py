@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 from bot.app import BotApp
+from bot.clock import ManualClock, SystemClock
 from bot.settings import Settings, load_settings
 from sandbox import Sandbox
 
@@ -46,3 +47,15 @@ async def start_bot(settings: Settings) -> AsyncIterator[StartBot]:
 @pytest.fixture
 async def bot(start_bot: StartBot) -> BotApp:
     return await start_bot()
+
+
+@pytest.fixture
+async def clocked(settings: Settings) -> AsyncIterator[tuple[BotApp, ManualClock]]:
+    """A bot whose clock only moves when the test moves it; starts at the real time."""
+    clock = ManualClock(SystemClock().now())
+    app = BotApp(settings, clock=clock)
+    await app.start()
+    await app.wait_until_connected()
+    yield app, clock
+    await app.stop()
+    await app.engine.dispose()

@@ -5,9 +5,8 @@ other cards and the group's card follow, and offers nobody takes expire to the c
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlmodel import col, select
@@ -19,7 +18,7 @@ from sandbox import Sandbox, SentMessage
 from sandbox.templates import SHIPPED_CARD_TEMPLATE
 from storage.models import Offer, OfferState, Volunteer
 from storage.volunteers import register_volunteer
-from tests.e2e.chat import COORDINATOR, ZONE, Chat
+from tests.e2e.chat import COORDINATOR, ZONE, Chat, coordinator_settings
 
 TEMPLATE_ID = "dingshift-backfill.schema"
 ON_SHIFT = {"u-ada": "Ada", "u-ben": "Ben", "u-cat": "Cat"}
@@ -40,24 +39,7 @@ OFFERED = ("u-dora", "u-eli", "u-fay")
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return settings.model_copy(
-        update={
-            "org": settings.org.model_copy(update={"admins": [COORDINATOR]}),
-            "dingtalk": settings.dingtalk.model_copy(update={"card_template_id": TEMPLATE_ID}),
-            "schedule": settings.schedule.model_copy(update={"tick_seconds": 3600}),
-        }
-    )
-
-
-@pytest.fixture
-async def clocked(sb: Sandbox, settings: Settings) -> AsyncIterator[tuple[BotApp, ManualClock]]:
-    clock = ManualClock(datetime.now(UTC))
-    app = BotApp(settings, clock=clock)
-    await app.start()
-    await app.wait_until_connected()
-    yield app, clock
-    await app.stop()
-    await app.engine.dispose()
+    return coordinator_settings(settings, card_template_id=TEMPLATE_ID)
 
 
 @dataclass

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlmodel import select
@@ -15,7 +14,7 @@ from bot.settings import Settings
 from sandbox import Sandbox, SentMessage
 from sandbox.templates import SHIPPED_CARD_TEMPLATE
 from storage.models import OutboxMessage, ShiftStep
-from tests.e2e.chat import COORDINATOR, ZONE, Chat
+from tests.e2e.chat import COORDINATOR, ZONE, Chat, coordinator_settings
 
 TEMPLATE_ID = "dingshift-lifecycle.schema"
 PEOPLE = {"u-ada": "Ada", "u-ben": "Ben", "u-cat": "Cat"}
@@ -23,24 +22,7 @@ PEOPLE = {"u-ada": "Ada", "u-ben": "Ben", "u-cat": "Cat"}
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return settings.model_copy(
-        update={
-            "org": settings.org.model_copy(update={"admins": [COORDINATOR]}),
-            "dingtalk": settings.dingtalk.model_copy(update={"card_template_id": TEMPLATE_ID}),
-            "schedule": settings.schedule.model_copy(update={"tick_seconds": 3600}),
-        }
-    )
-
-
-@pytest.fixture
-async def clocked(sb: Sandbox, settings: Settings) -> AsyncIterator[tuple[BotApp, ManualClock]]:
-    clock = ManualClock(datetime.now(UTC))
-    app = BotApp(settings, clock=clock)
-    await app.start()
-    await app.wait_until_connected()
-    yield app, clock
-    await app.stop()
-    await app.engine.dispose()
+    return coordinator_settings(settings, card_template_id=TEMPLATE_ID)
 
 
 def _private(sb: Sandbox, staff_id: str) -> list[SentMessage]:
