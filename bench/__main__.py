@@ -1,10 +1,12 @@
-"""``python -m bench [--messages N] [--only roundtrip|roster|taps]``: the benchmarks in turn."""
+"""``python -m bench [--messages N] [--only roundtrip|roster|taps|month]``: the benchmarks in
+turn."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 
+from bench.month import run_month
 from bench.roster import run_roster
 from bench.roundtrip import run_roundtrip
 from bench.taps import run_taps
@@ -14,7 +16,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--messages", type=int, default=1000, help="messages per round-trip run")
     parser.add_argument(
-        "--only", choices=("roundtrip", "roster", "taps"), help="run just this one"
+        "--only", choices=("roundtrip", "roster", "taps", "month"), help="run just this one"
     )
     args = parser.parse_args()
     if args.only in (None, "roundtrip"):
@@ -23,6 +25,8 @@ def main() -> None:
         asyncio.run(run_roster())
     if args.only in (None, "taps"):
         asyncio.run(run_taps())
+    if args.only in (None, "month"):
+        asyncio.run(run_month())
 
 
 if __name__ == "__main__":
