@@ -21,18 +21,16 @@ that dominate; the benchmark never changes the bot to fit.
 from __future__ import annotations
 
 import logging
-import os
-import sys
 import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from sqlmodel import select
 
+from bench.harness import start_sandbox
 from bench.simulation import (
     COORDINATOR,
     TEMPLATE_ID,
@@ -84,19 +82,6 @@ CLIENT_SECRET = "bench-secret"
 SEED = 20260601
 
 
-def _start_sandbox() -> Sandbox:
-    """The SDK binds DINGTALK_OPENAPI_ENDPOINT when it is first imported, so after another
-    benchmark in this process has started a bot, this sandbox must listen on that same port."""
-    port = 0
-    endpoint = os.environ.get("DINGTALK_OPENAPI_ENDPOINT")
-    if endpoint and "dingtalk_stream" in sys.modules:
-        port = urlsplit(endpoint).port or 0
-    sandbox = Sandbox(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, port=port)
-    sandbox.start()
-    os.environ["DINGTALK_OPENAPI_ENDPOINT"] = sandbox.base_url
-    return sandbox
-
-
 def _publications() -> list[tuple[datetime, date, date]]:
     """At the start the first two weeks; then every Sunday at 18:00 the week after next."""
     first_monday = FIRST_DAY
@@ -114,7 +99,7 @@ def _share(part: int, whole: int) -> str:
 
 
 async def run_month() -> None:
-    sandbox = _start_sandbox()
+    sandbox = start_sandbox(CLIENT_ID, CLIENT_SECRET)
     from bot.app import BotApp
     from bot.clock import ManualClock
     from bot.settings import load_settings

@@ -7,12 +7,12 @@ clock. Two runs: one message at a time (latency), and all messages at once (a bu
 
 from __future__ import annotations
 
-import os
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
+from bench.harness import start_sandbox
 from sandbox import Sandbox
 
 CLIENT_ID = "dingshift-bench"
@@ -41,9 +41,7 @@ def _latencies(sandbox: Sandbox, message_ids: list[str], conversation_id: str) -
 
 
 async def run_roundtrip(messages: int) -> None:
-    sandbox = Sandbox(client_id=CLIENT_ID, client_secret=CLIENT_SECRET)
-    sandbox.start()
-    os.environ["DINGTALK_OPENAPI_ENDPOINT"] = sandbox.base_url
+    sandbox = start_sandbox(CLIENT_ID, CLIENT_SECRET)
     from bot.app import BotApp
     from bot.settings import load_settings
 

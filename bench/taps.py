@@ -16,10 +16,8 @@ whether redelivered taps got the same ACK as the first time, and the bot's own u
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import statistics
-import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
@@ -28,11 +26,11 @@ from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
+from bench.harness import start_sandbox
 from planner.conflicts import Refusal
 from sandbox import AckRecord, Sandbox
 from sandbox.templates import SHIPPED_CARD_TEMPLATE
@@ -88,19 +86,6 @@ def _latency_line(label: str, acks: list[AckRecord]) -> str:
         f"{label:<30} n={len(millis):<4} median={statistics.median(millis):7.1f} ms"
         f"  p99={_percentile(millis, 0.99):7.1f} ms  max={max(millis):7.1f} ms"
     )
-
-
-def _start_sandbox() -> Sandbox:
-    """The SDK binds DINGTALK_OPENAPI_ENDPOINT when it is first imported, so after another
-    benchmark in this process has started a bot, this sandbox must listen on that same port."""
-    port = 0
-    endpoint = os.environ.get("DINGTALK_OPENAPI_ENDPOINT")
-    if endpoint and "dingtalk_stream" in sys.modules:
-        port = urlsplit(endpoint).port or 0
-    sandbox = Sandbox(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, port=port)
-    sandbox.start()
-    os.environ["DINGTALK_OPENAPI_ENDPOINT"] = sandbox.base_url
-    return sandbox
 
 
 def _local(day: date, at: clock_time) -> datetime:
@@ -359,7 +344,7 @@ async def _report_roster(app: BotApp, sent: list[Sent]) -> None:
 
 
 async def run_taps() -> None:
-    sandbox = _start_sandbox()
+    sandbox = start_sandbox(CLIENT_ID, CLIENT_SECRET)
     from bot.app import BotApp
     from bot.settings import load_settings
 
