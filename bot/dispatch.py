@@ -45,7 +45,6 @@ UNCHANGED_CARD = {
 class Outcome:
     ack: object
     """What goes into the ACK's ``response``."""
-    duplicate: bool = False
 
 
 class Dispatcher:
@@ -71,7 +70,7 @@ class Dispatcher:
             async with self._sessions.begin() as session:
                 processed = await find_processed(session=session, key=key)
                 if processed is not None:
-                    return Outcome(ack=json.loads(processed.ack), duplicate=True)
+                    return Outcome(ack=json.loads(processed.ack))
                 await record_processed(
                     session=session, key=key, ack=json.dumps(MESSAGE_ACK), processed_at=now
                 )
@@ -102,7 +101,7 @@ class Dispatcher:
                 )
         except DuplicateEvent:
             log.info("duplicate delivery settled by another transaction", extra={"key": key})
-            return Outcome(ack=MESSAGE_ACK, duplicate=True)
+            return Outcome(ack=MESSAGE_ACK)
         self._on_committed()
         return Outcome(ack=MESSAGE_ACK)
 
@@ -115,7 +114,7 @@ class Dispatcher:
             async with self._sessions.begin() as session:
                 processed = await find_processed(session=session, key=key)
                 if processed is not None:
-                    return Outcome(ack=json.loads(processed.ack), duplicate=True)
+                    return Outcome(ack=json.loads(processed.ack))
                 event = await record_processed(
                     session=session, key=key, ack="{}", processed_at=now
                 )
@@ -144,7 +143,7 @@ class Dispatcher:
                 )
         except DuplicateEvent:
             # The other delivery's transaction answers the tap; this ACK changes nothing.
-            return Outcome(ack=UNCHANGED_CARD, duplicate=True)
+            return Outcome(ack=UNCHANGED_CARD)
         self._on_committed()
         return Outcome(ack=response)
 

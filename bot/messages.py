@@ -933,7 +933,6 @@ CATALOGUE: Final[Mapping[str, Mapping[Language, str]]] = {
         "Assign someone with `/assign {id} @volunteer`.",
     },
     "list.separator": {"zh-HK": "、", "en": ", "},
-    "reply.title": {"zh-HK": "DingShift", "en": "DingShift"},
 }
 
 

@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 
 KIND_REPLY = "reply"
 """An answer to a message: through its session webhook while that lives, else the OpenAPI."""
+# The notification title of a reply: the product's name, the same in every language.
+REPLY_TITLE = "DingShift"
 KIND_GROUP = "group"
 KIND_PRIVATE = "private"
 KIND_CARD = "card"
@@ -78,7 +80,7 @@ def reply_row(
         kind=KIND_REPLY,
         conversation_id=None if reply.private else message.conversation_id,
         user_ids=[sender] if private and sender else [],
-        payload={"title": "DingShift", "text": reply.text, "at_user_ids": mention},
+        payload={"title": REPLY_TITLE, "text": reply.text, "at_user_ids": mention},
         session_webhook=None if reply.private else message.session_webhook,
         session_webhook_expires_at=None if reply.private else message.session_webhook_expires_at,
         essential=True,

@@ -107,10 +107,6 @@ class Router:
         spec = self._by_name.get(command.name)
         return (spec, command) if spec is not None else None
 
-    def find_topic(self, topic: str) -> CommandSpec | None:
-        """For ``/help <topic>``: a name or alias, one or two words."""
-        return self._by_name.get(" ".join(topic.casefold().removeprefix("/").split()))
-
     def check(self, spec: CommandSpec, command: Command, role: Role) -> None:
         """Raise :class:`UsageError` unless ``role`` may run it and it fits ``spec``'s shape."""
         if not may(role, spec.name):

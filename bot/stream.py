@@ -140,7 +140,6 @@ class StreamConnection:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping: asyncio.Event | None = None
-        self._websocket: Any = None
         self._started = threading.Event()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dingtalk-open")
         self._in_flight: set[asyncio.Task[None]] = set()
