@@ -48,18 +48,17 @@ import sandbox.state
 from bench.simulated_bot import FileClock, read_passes
 from bot.cards import out_track_id
 from bot.settings import ScheduleSettings
+from jobs.lifecycle import shifts_due
 from planner.conflicts import Refusal
-from planner.lifecycle import Offsets, ShiftProgress, Step, due_steps
+from planner.lifecycle import Offsets
 from sandbox import RequestRecord, Sandbox, SentMessage
 from storage.database import SessionFactory
-from storage.lifecycle import shifts_in_lifecycle
 from storage.models import (
     Assignment,
     Offer,
     OutboxMessage,
     OutboxStatus,
     Shift,
-    ShiftStatus,
     ShiftStep,
     Volunteer,
 )
@@ -90,10 +89,7 @@ DISTRICTS = (
     "yuen-long",
     "sha-tin",
 )
-_DEFAULTS = ScheduleSettings()
-DEFAULT_OFFSETS = Offsets.from_hours(
-    _DEFAULTS.confirm_hours_before, _DEFAULTS.nudge_hours_before, _DEFAULTS.remind_hours_before
-)
+DEFAULT_OFFSETS = ScheduleSettings().offsets()
 
 
 def local(day: date, at: clock_time) -> datetime:
@@ -498,7 +494,8 @@ class Simulation:
     sessions: SessionFactory
     bot: BotHandle
     actions: Sequence[Action]
-    offsets: Offsets = DEFAULT_OFFSETS
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    """The bot's ``[schedule]``: which lifecycle steps are due when."""
     step: timedelta = STEP
     offers: OfferTaking | None = None
     seed: int = 0
@@ -673,33 +670,7 @@ class Simulation:
 
     async def lifecycle_due(self) -> list[int]:
         """Shifts with a lifecycle step due at :attr:`now` and not yet handled."""
-        now = self.now
-        async with self.sessions() as session:
-            ids = await shifts_in_lifecycle(
-                session=session, now=now, earliest_step=self.offsets.confirm
-            )
-            if not ids:
-                return []
-            shifts = (await session.exec(select(Shift).where(col(Shift.id).in_(ids)))).all()
-            rows = (
-                await session.exec(select(ShiftStep).where(col(ShiftStep.shift_id).in_(ids)))
-            ).all()
-        done: dict[int, set[Step]] = defaultdict(set)
-        for row in rows:
-            done[row.shift_id].add(Step(row.step))
-        due = []
-        for shift in shifts:
-            assert shift.id is not None
-            progress = ShiftProgress(
-                shift_id=shift.id,
-                starts_at=shift.starts_at,
-                published=shift.published_at is not None,
-                cancelled=shift.status != ShiftStatus.SCHEDULED,
-                done=frozenset(done[shift.id]),
-            )
-            if due_steps(progress, self.offsets, now).handled:
-                due.append(shift.id)
-        return due
+        return await shifts_due(sessions=self.sessions, schedule=self.schedule, now=self.now)
 
     async def pending_count(self, *, due: bool = False) -> int:
         statement = (

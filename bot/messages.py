@@ -112,6 +112,13 @@ CATALOGUE: Final[Mapping[str, Mapping[Language, str]]] = {
         "en": "Sorry, something went wrong with that command and nothing was changed. Please try "
         "again later; the problem has been logged.",
     },
+    "error.offsets_order": {
+        "zh-HK": "時間次序唔啱：確認卡（{confirm}）要早過催覆（{nudge}），催覆要早過提醒"
+        "（{remind}）。* 係機構預設。",
+        "en": "The timing is out of order: the confirm card ({confirm}) must come before the "
+        "nudge ({nudge}), and the nudge before the reminder ({remind}). * is the "
+        "organisation's default.",
+    },
     "error.too_long": {
         "zh-HK": "{option}= 太長（最多 {limit} 個字）。",
         "en": "{option}= is too long (at most {limit} characters).",
@@ -235,11 +242,15 @@ CATALOGUE: Final[Mapping[str, Mapping[Language, str]]] = {
         "need=：人數。\n"
         "可選：title= 標題、lang=cmn:1,en:1（每種語言最少幾多人識講）、meet= 集合地點、"
         "contact= 現場聯絡人、equipment=手套,圍裙、tasks=包裝,派發、health=yes（要健康申報）。\n"
+        "幾時發確認卡、催覆同提醒：confirm=72h nudge=48h remind=1d（開更前幾耐；"
+        "default＝機構預設）。\n"
         "有空格嘅內容用引號，例如 meet=「港鐵站 A 出口」。",
         "en": "date=: 2026-12-06, 12-06, today, tomorrow, sat. time=: 09:00-12:00. need=: how "
         "many people.\nOptional: title=, lang=cmn:1,en:1 (the minimum speakers of each "
         "language), meet= meeting point, contact= on-site contact, equipment=gloves,apron, "
         "tasks=packing,handing out, health=yes (a health declaration is required).\n"
+        "When the confirm card, the nudge and the reminder go out: confirm=72h nudge=48h "
+        "remind=1d (before the start; default = the organisation's).\n"
         'Quote values with spaces, e.g. meet="MTR exit A".',
     },
     "command.shift_edit": {
@@ -247,13 +258,14 @@ CATALOGUE: Final[Mapping[str, Mapping[Language, str]]] = {
         "en": "change a shift: date, time, headcount or other details",
     },
     "command.shift_edit.details": {
-        "zh-HK": "可以改：date、time、need、title、lang、meet、contact、equipment、tasks、health，"
+        "zh-HK": "可以改：date、time、need、title、lang、meet、contact、equipment、tasks、health、"
+        "confirm、nudge、remind，"
         "例如 `/shift edit 42 time=10:00-13:00 need=8`。人數唔可以少過已編嘅人；"
         "改時間令已編嘅義工撞更亦唔得。已開始或者已取消嘅更唔可以改。",
         "en": "Keys: date, time, need, title, lang, meet, contact, equipment, tasks, health, "
-        "e.g. `/shift edit 42 time=10:00-13:00 need=8`. The headcount cannot drop below the "
-        "people booked, and a new time must not clash with their other shifts. A shift that "
-        "has started or is cancelled cannot be changed.",
+        "confirm, nudge, remind, e.g. `/shift edit 42 time=10:00-13:00 need=8`. The headcount "
+        "cannot drop below the people booked, and a new time must not clash with their other "
+        "shifts. A shift that has started or is cancelled cannot be changed.",
     },
     "command.shift_cancel": {
         "zh-HK": "取消一更，可以寫埋原因",
@@ -367,6 +379,9 @@ CATALOGUE: Final[Mapping[str, Mapping[Language, str]]] = {
     "shift.field.equipment": {"zh-HK": "裝備", "en": "Equipment"},
     "shift.field.tasks": {"zh-HK": "工作", "en": "Tasks"},
     "shift.field.health": {"zh-HK": "健康申報", "en": "Health declaration"},
+    "shift.field.confirm": {"zh-HK": "確認卡", "en": "Confirm card"},
+    "shift.field.nudge": {"zh-HK": "催覆", "en": "Nudge"},
+    "shift.field.remind": {"zh-HK": "提醒", "en": "Reminder"},
     "shift.cancelled_done": {
         "zh-HK": "🚫 已取消 **#{id}**：{when} {site}",
         "en": "🚫 Cancelled **#{id}**: {when} {site}",
@@ -470,15 +485,17 @@ CATALOGUE: Final[Mapping[str, Mapping[Language, str]]] = {
         "time=：09:00-12:00。need=：人數。from=：由邊日開始（預設今日，隔週由呢日起計）。"
         "except=：唔使開嘅日子，例如 12-25,01-01。\n"
         "可選：lang=cmn:1、meet= 集合地點、contact= 現場聯絡人、equipment=手套,圍裙、"
-        "tasks=包裝,派發、health=yes。範本名就係每更嘅標題。",
+        "tasks=包裝,派發、health=yes、confirm=72h nudge=48h remind=1d"
+        "（幾時發確認卡、催覆同提醒；預設跟機構設定）。範本名就係每更嘅標題。",
         "en": "every=: sat (every Saturday), mon,wed, 2w:sat (every other Saturday), "
         "month:1sat (first Saturday of the month), month:-1sun (last Sunday), "
         "month:15 (the 15th).\n"
         "time=: 09:00-12:00. need=: how many people. from=: the first day (default today; "
         "every-N-weeks rules count from it). except=: days without a shift, e.g. 12-25,01-01.\n"
         "Optional: lang=cmn:1, meet= meeting point, contact= on-site contact, "
-        "equipment=gloves,apron, tasks=packing,handing out, health=yes. The template's name is "
-        "each shift's title.",
+        "equipment=gloves,apron, tasks=packing,handing out, health=yes, confirm=72h nudge=48h "
+        "remind=1d (when the confirm card, nudge and reminder go out; default: the "
+        "organisation's). The template's name is each shift's title.",
     },
     "command.template_list": {
         "zh-HK": "睇範本（可以指定地點）",
@@ -490,11 +507,12 @@ CATALOGUE: Final[Mapping[str, Mapping[Language, str]]] = {
     },
     "command.template_edit.details": {
         "zh-HK": "可以改：name、every、time、need、lang、meet、contact、equipment、tasks、"
-        "health、from、except，例如 `/template edit 3 need=8 time=10:00-13:00`。\n"
+        "health、from、except、confirm、nudge、remind，"
+        "例如 `/template edit 3 need=8 time=10:00-13:00`。\n"
         "已公布嘅更唔會郁，要改請用 `/shift edit`（會通知已編嘅義工）。"
         "已編嘅人多過新人數、或者改完會令義工撞更嘅更會保持原狀，並會列出嚟。",
         "en": "Keys: name, every, time, need, lang, meet, contact, equipment, tasks, health, "
-        "from, except, e.g. `/template edit 3 need=8 time=10:00-13:00`.\n"
+        "from, except, confirm, nudge, remind, e.g. `/template edit 3 need=8 time=10:00-13:00`.\n"
         "Announced shifts are not touched: change them with `/shift edit`, which tells the "
         "people on them. A shift with more people booked than the new headcount, or where the "
         "change would make someone clash, is left as it was and listed.",
@@ -617,6 +635,11 @@ CATALOGUE: Final[Mapping[str, Mapping[Language, str]]] = {
     "template.detail.tasks": {"zh-HK": "工作：{value}", "en": "Tasks: {value}"},
     "template.detail.health": {"zh-HK": "要健康申報", "en": "Health declaration required"},
     "template.detail.except": {"zh-HK": "唔開：{value}", "en": "Skipped: {value}"},
+    "template.detail.timing": {
+        "zh-HK": "確認卡、催覆、提醒：開更前 {confirm}、{nudge}、{remind}（* 係機構預設）",
+        "en": "Confirm card, nudge, reminder: {confirm}, {nudge}, {remind} before the start "
+        "(* the organisation's default)",
+    },
     "template.missing_name": {
         "zh-HK": "請寫範本名稱，例如 `/template add 星期六早更 site=SSP …`。",
         "en": 'Give the template a name, e.g. `/template add "Saturday morning" site=SSP ...`.',

@@ -19,6 +19,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from planner.lifecycle import Offsets
+
 Language = Literal["zh-HK", "en"]
 DEFAULT_CONFIG_PATH = Path("config.toml")
 # Values that mean "not filled in yet"; refused outside demo mode.
@@ -84,6 +86,12 @@ class ScheduleSettings(BaseModel):
     """How many volunteers are offered each vacancy at once."""
     offer_hours: float = Field(default=6, gt=0)
     """How long an offer stays open (never past the shift's start)."""
+
+    def offsets(self) -> Offsets:
+        """The organisation's lifecycle offsets; templates and shifts may override them."""
+        return Offsets.from_hours(
+            self.confirm_hours_before, self.nudge_hours_before, self.remind_hours_before
+        )
 
     @model_validator(mode="after")
     def _steps_in_order(self) -> ScheduleSettings:

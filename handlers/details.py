@@ -1,6 +1,8 @@
 """The options shared by ``/template add`` and ``/shift add|edit``: a shift's details.
 
 ``need=6 lang=cmn:1 meet="MTR exit A" contact=... equipment=gloves,apron tasks=... health=yes``
+and the lifecycle's timing, ``confirm=72h nudge=48h remind=1d`` (``default`` for the
+organisation's ``[schedule]`` value).
 """
 
 from __future__ import annotations
@@ -8,12 +10,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from bot.messages import Language, text
 from bot.router import UsageError
+from bot.settings import ScheduleSettings
+from planner.dates import parse_hours_before
+from planner.lifecycle import Offsets
 from planner.needs import parse_headcount, parse_items, parse_language_needs, parse_yes_no
 from planner.registration import InvalidChoice
+from storage.models import ShiftDetails
 
+# Option -> the ShiftDetails field holding the hours before the start its step falls due.
+OFFSET_OPTIONS = {"confirm": "confirm_hours_before", "nudge": "nudge_hours_before",
+                  "remind": "remind_hours_before"}  # fmt: skip
+OFFSET_FIELDS = tuple(OFFSET_OPTIONS.values())
+"""In lifecycle order, as :meth:`Offsets.overridden` takes them."""
 DETAIL_OPTIONS = frozenset({"need", "title", "lang", "meet", "contact", "equipment", "tasks",
-                            "health"})  # fmt: skip
+                            "health", *OFFSET_OPTIONS})  # fmt: skip
 MAX_TEXT = 256
 
 
@@ -37,6 +49,9 @@ def details_from(options: Mapping[str, str]) -> dict[str, Any]:
             fields["tasks"] = parse_items(options["tasks"])
         if "health" in options:
             fields["health_declaration"] = parse_yes_no(options["health"], "health")
+        for option, field in OFFSET_OPTIONS.items():
+            if option in options:
+                fields[field] = parse_hours_before(options[option], option)
     except InvalidChoice as error:
         raise invalid(error) from error
     for option, field, limit in (("title", "title", 128), ("meet", "meeting_point", MAX_TEXT),
@@ -51,3 +66,43 @@ def invalid(error: InvalidChoice) -> UsageError:
     return UsageError(
         "error.invalid_choice", field=error.field, value=error.value, accepted=error.accepted
     )
+
+
+def lifecycle_offsets(details: ShiftDetails, schedule: ScheduleSettings) -> Offsets:
+    """When a shift's (or a template's shifts') steps fall due: its own hours over the org's."""
+    return schedule.offsets().overridden(*(getattr(details, field) for field in OFFSET_FIELDS))
+
+
+def check_offsets(
+    schedule: ScheduleSettings, changes: Mapping[str, Any], current: ShiftDetails | None = None
+) -> None:
+    """Refuse timing that would card, nudge and remind out of order: ``changes`` (field -> value)
+    applied to ``current``'s own hours over the org's. Raises :class:`UsageError`."""
+    own = [changes[field] if field in changes else getattr(current, field, None)
+           for field in OFFSET_FIELDS]  # fmt: skip
+    try:
+        schedule.offsets().overridden(*own)
+    except ValueError as error:
+        defaults = [getattr(schedule, field) for field in OFFSET_FIELDS]
+        confirm, nudge, remind = (hours_label(*pair) for pair in zip(own, defaults, strict=True))
+        raise UsageError("error.offsets_order", confirm=confirm, nudge=nudge,
+                         remind=remind) from error  # fmt: skip
+
+
+def hours_label(own: float | None, default: float) -> str:
+    """``72h``, or ``48h*`` when it is the organisation's default."""
+    hours = default if own is None else own
+    return f"{hours:g}h" + ("*" if own is None else "")
+
+
+def timing_line(
+    details: ShiftDetails, schedule: ScheduleSettings, language: Language
+) -> str | None:
+    """For coordinators: when the lifecycle's steps go out, if this template or shift has its
+    own timing; None when it follows the organisation's."""
+    own = [getattr(details, field) for field in OFFSET_FIELDS]
+    if all(hours is None for hours in own):
+        return None
+    defaults = [getattr(schedule, field) for field in OFFSET_FIELDS]
+    confirm, nudge, remind = (hours_label(*pair) for pair in zip(own, defaults, strict=True))
+    return text("template.detail.timing", language, confirm=confirm, nudge=nudge, remind=remind)

@@ -27,7 +27,14 @@ from zoneinfo import ZoneInfo
 
 from bot.messages import Phrase, text
 from bot.router import CommandContext, CommandSpec, Reply, UsageError
-from handlers.details import DETAIL_OPTIONS, details_from, invalid
+from handlers.details import (
+    DETAIL_OPTIONS,
+    OFFSET_OPTIONS,
+    check_offsets,
+    details_from,
+    hours_label,
+    invalid,
+)
 from handlers.render import day_label, local_window, neutral_when, shift_line, when_label
 from planner.dates import parse_date, parse_date_range, parse_time_range, shift_window
 from planner.permissions import Role, sees_district
@@ -53,7 +60,7 @@ MAX_REASON = 256
 # Option -> the ShiftDetails field it sets (date and time set the window instead).
 DETAIL_FIELDS = {"need": "headcount", "title": "title", "lang": "language_needs",
                  "meet": "meeting_point", "contact": "contact", "equipment": "equipment",
-                 "tasks": "tasks", "health": "health_declaration"}  # fmt: skip
+                 "tasks": "tasks", "health": "health_declaration", **OFFSET_OPTIONS}  # fmt: skip
 OPTION_OF_FIELD = {field: option for option, field in DETAIL_FIELDS.items()}
 EDIT_KEYS = ("date", "time", *DETAIL_FIELDS)
 
@@ -117,6 +124,7 @@ async def handle_add(ctx: CommandContext) -> list[Reply]:
     if site is None:
         raise UsageError("shift.unknown_site", code=options["site"])
     fields = details_from(options)
+    check_offsets(ctx.settings.schedule, fields)
     try:
         day = parse_date(options["date"], local_today(ctx))
         start, end = parse_time_range(options["time"])
@@ -347,21 +355,27 @@ async def handle_edit(ctx: CommandContext) -> list[Reply]:
     changes, shown = _window_changes(ctx, shift)
     if "occurs_on" in changes:
         await _refuse_template_clash(ctx, shift, changes["occurs_on"])
+    timing: dict[str, tuple[str, str]] = {}
     for field, value in details_from(options).items():
         before = getattr(shift, field)
         if before != value:
             option = OPTION_OF_FIELD[field]
             changes[field] = value
-            shown[option] = (shown_value(option, before), shown_value(option, value))
+            if option in OFFSET_OPTIONS:
+                default = getattr(ctx.settings.schedule, field)
+                timing[option] = (hours_label(before, default), hours_label(value, default))
+            else:
+                shown[option] = (shown_value(option, before), shown_value(option, value))
     zone = ctx.settings.org.zone
     if not changes:
         return [Reply(text("shift.unchanged", ctx.language, id=shift.id))]
+    check_offsets(ctx.settings.schedule, changes, shift)
     assert ctx.message.sender.staff_id is not None
     refusal = await change_shift(
         session=ctx.session,
         shift=shift,
         changes=changes,
-        shown=shown,
+        shown=shown,  # the people on it are told of these; the lifecycle's timing is ours
         changed_by=ctx.message.sender.staff_id,
         now=ctx.now,
         min_rest=timedelta(minutes=ctx.settings.schedule.min_rest_minutes),
@@ -379,7 +393,7 @@ async def handle_edit(ctx: CommandContext) -> list[Reply]:
             before=before or none,
             after=after or none,
         )
-        for option, (before, after) in shown.items()
+        for option, (before, after) in (shown | timing).items()
     ]
     site = await site_of(ctx, shift)
     taken = await seats_taken(session=ctx.session, shift_id=shift.id or 0)
@@ -449,7 +463,8 @@ SHIFT_ADD = CommandSpec(
     name="shift add",
     aliases=("更 新增", "更 加"),
     usage="/shift add site=<code> date=<date> time=HH:MM-HH:MM need=<n> [title=...] [lang=...] "
-    "[meet=...] [contact=...] [equipment=...] [tasks=...] [health=yes]",
+    "[meet=...] [contact=...] [equipment=...] [tasks=...] [health=yes] [confirm=48h] "
+    "[nudge=36h] [remind=24h]",
     summary_key="command.shift_add",
     details_key="command.shift_add.details",
     handler=handle_add,

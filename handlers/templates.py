@@ -24,7 +24,8 @@ from typing import Any
 
 from bot.messages import Language, Phrase, join_list, text
 from bot.router import CommandContext, CommandSpec, Reply, UsageError
-from handlers.details import details_from, invalid
+from bot.settings import ScheduleSettings
+from handlers.details import OFFSET_OPTIONS, check_offsets, details_from, invalid, timing_line
 from handlers.render import details_lines
 from planner.dates import parse_date, parse_time_range
 from planner.permissions import sees_district
@@ -45,7 +46,8 @@ from storage.templates import (
 
 SHOWN_DATES = 5
 MAX_NAME = 128
-DETAIL_KEYS = frozenset({"need", "lang", "meet", "contact", "equipment", "tasks", "health"})
+DETAIL_KEYS = frozenset({"need", "lang", "meet", "contact", "equipment", "tasks", "health",
+                         *OFFSET_OPTIONS})  # fmt: skip
 TEMPLATE_KEYS = frozenset({"every", "time", "from", "except"})
 ADD_OPTIONS = DETAIL_KEYS | TEMPLATE_KEYS | {"site"}
 EDIT_OPTIONS = DETAIL_KEYS | TEMPLATE_KEYS | {"name"}
@@ -95,9 +97,14 @@ def summary(template: ShiftTemplate, language: Language) -> str:
     )
 
 
-def detail_lines(template: ShiftTemplate, language: Language) -> list[str]:
-    """The template's details as a shift has them, plus the days it skips."""
+def detail_lines(
+    template: ShiftTemplate, schedule: ScheduleSettings, language: Language
+) -> list[str]:
+    """The template's details as a shift has them, its own timing, and the days it skips."""
     lines = details_lines(template, language)
+    timing = timing_line(template, schedule, language)
+    if timing is not None:
+        lines.append("- " + timing)
     if template.exceptions:
         days = [date.fromisoformat(day) for day in template.exceptions]
         shown = join_list([f"{day:%m-%d}" for day in days], language)
@@ -189,6 +196,7 @@ async def handle_template_add(ctx: CommandContext) -> list[Reply]:
         raise UsageError("template.unknown_site", code=options["site"])
     fields = template_fields(options, today)
     details = {key: value for key, value in fields.items() if key not in TEMPLATE_ATTRIBUTES}
+    check_offsets(ctx.settings.schedule, details)
     staff_id = ctx.message.sender.staff_id
     assert staff_id is not None  # the router only lets members through
     template = await add_template(
@@ -211,7 +219,7 @@ async def handle_template_add(ctx: CommandContext) -> list[Reply]:
     lines = [
         text("template.added", language, id=template.id, name=template.name, site=site.code),
         summary(template, language),
-        *detail_lines(template, language),
+        *detail_lines(template, ctx.settings.schedule, language),
     ]
     if created:
         lines.append(dates_line("template.created", created, today, language))
@@ -281,6 +289,7 @@ async def handle_template_edit(ctx: CommandContext) -> list[Reply]:
     if not ctx.command.options:
         raise UsageError("template.nothing_to_change")
     fields = template_fields(ctx.command.options, today)
+    check_offsets(ctx.settings.schedule, fields, template)
     staff_id = ctx.message.sender.staff_id
     assert staff_id is not None
     report = await edit_template(
@@ -298,7 +307,7 @@ async def handle_template_edit(ctx: CommandContext) -> list[Reply]:
     lines = [
         text("template.edited", language, id=template.id, name=template.name, site=site.code),
         summary(template, language),
-        *detail_lines(template, language),
+        *detail_lines(template, ctx.settings.schedule, language),
         *_edit_report(report, today, language),
     ]
     return [Reply("\n".join(lines))]
@@ -329,7 +338,7 @@ TEMPLATE_ADD = CommandSpec(
     aliases=("範本 新增", "范本 新增", "範本 加", "范本 加"),
     usage="/template add <name> site=<code> every=<rule> time=HH:MM-HH:MM need=<n> "
     "[lang=<code:min>,...] [meet=...] [contact=...] [equipment=a,b] [tasks=a,b] [health=yes] "
-    "[from=<date>] [except=<date,date>]",
+    "[from=<date>] [except=<date,date>] [confirm=48h] [nudge=36h] [remind=24h]",
     summary_key="command.template_add",
     details_key="command.template_add.details",
     handler=handle_template_add,

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.settings import Settings
+from bot.settings import ScheduleSettings, Settings
+from handlers.details import lifecycle_offsets
 from jobs.changes import notify_changes
 from jobs.offers import expire_offers
 from jobs.steps import queue_announcement, queue_confirm_card, queue_nudges, queue_reminders
+from planner.dates import MAX_HOURS_BEFORE
 from planner.lifecycle import DuePlan, Offsets, ShiftProgress, Step, due_steps
 from storage.database import SessionFactory
 from storage.lifecycle import handled_steps, record_steps, shifts_in_lifecycle
@@ -62,26 +64,57 @@ ACTIONS: dict[Step, StepAction] = {
 }
 
 
-def offsets_from(settings: Settings) -> Offsets:
-    schedule = settings.schedule
-    return Offsets.from_hours(
-        schedule.confirm_hours_before, schedule.nudge_hours_before, schedule.remind_hours_before
+# The longest a template or shift may ask for its confirm card before the start.
+LONGEST_OFFSET = timedelta(hours=MAX_HOURS_BEFORE)
+
+
+def shift_offsets(shift: Shift, schedule: ScheduleSettings) -> Offsets:
+    """The shift's own timing over the organisation's; the organisation's alone when the two
+    no longer fit together (the ``[schedule]`` defaults changed since the shift was set)."""
+    try:
+        return lifecycle_offsets(shift, schedule)
+    except ValueError:
+        log.warning("shift's own timing is out of order; the organisation's is used",
+                    extra={"shift": shift.id})  # fmt: skip
+        return schedule.offsets()
+
+
+def plan_for(
+    shift: Shift, done: frozenset[str], schedule: ScheduleSettings, now: datetime
+) -> DuePlan:
+    progress = ShiftProgress(
+        shift_id=shift.id or 0,
+        starts_at=shift.starts_at,
+        published=shift.published_at is not None,
+        cancelled=shift.status == ShiftStatus.CANCELLED,
+        done=frozenset(Step(step) for step in done),
     )
+    return due_steps(progress, shift_offsets(shift, schedule), now)
+
+
+async def shifts_due(
+    *, sessions: SessionFactory, schedule: ScheduleSettings, now: datetime
+) -> list[int]:
+    """The shifts with a lifecycle step due at ``now``, read without locking anything."""
+    horizon = max(schedule.offsets().confirm, LONGEST_OFFSET)
+    async with sessions() as session:
+        candidates = await shifts_in_lifecycle(session=session, now=now, earliest_step=horizon)
+    return [
+        shift.id
+        for shift, done in candidates
+        if shift.id is not None and plan_for(shift, done, schedule, now).handled
+    ]
 
 
 async def run_due_work(*, sessions: SessionFactory, settings: Settings, now: datetime) -> int:
     """Do every step due at ``now`` and tell people of changes; returns how much was handled."""
-    offsets = offsets_from(settings)
-    async with sessions() as session:
-        shift_ids = await shifts_in_lifecycle(
-            session=session, now=now, earliest_step=offsets.confirm
-        )
+    shift_ids = await shifts_due(sessions=sessions, schedule=settings.schedule, now=now)
     handled = await notify_changes(sessions=sessions, settings=settings, now=now)
     for shift_id in shift_ids:
         # One transaction a shift: a failure on one shift leaves the others' progress standing.
         try:
             async with sessions.begin() as session:
-                handled += await _advance(session, shift_id, settings, offsets, now)
+                handled += await _advance(session, shift_id, settings, now)
         except Exception:
             log.exception("lifecycle step failed; it will be retried", extra={"shift": shift_id})
     # Backfill offers past their deadline: a pass of its own (jobs.offers).
@@ -89,21 +122,13 @@ async def run_due_work(*, sessions: SessionFactory, settings: Settings, now: dat
     return handled
 
 
-async def _advance(
-    session: AsyncSession, shift_id: int, settings: Settings, offsets: Offsets, now: datetime
-) -> int:
+async def _advance(session: AsyncSession, shift_id: int, settings: Settings, now: datetime) -> int:
+    # Planned again under the shift's lock: a concurrent pass may have done it meanwhile.
     shift = await find_shift(session=session, shift_id=shift_id, for_update=True)
     if shift is None:
         return 0
     done = await handled_steps(session=session, shift_id=shift_id)
-    progress = ShiftProgress(
-        shift_id=shift_id,
-        starts_at=shift.starts_at,
-        published=shift.published_at is not None,
-        cancelled=shift.status == ShiftStatus.CANCELLED,
-        done=frozenset(Step(step) for step in done),
-    )
-    plan = due_steps(progress, offsets, now)
+    plan = plan_for(shift, done, settings.schedule, now)
     for step in plan.send:
         await ACTIONS[step](session, shift, settings, now, plan)
     outcomes = {step.value: "sent" for step in plan.send}

@@ -29,6 +29,10 @@ from planner.registration import WEEKDAYS, InvalidChoice
 
 DATE_ACCEPTED = "YYYY-MM-DD, MM-DD, today, tomorrow, sat, 今日, 聽日, 星期六"
 TIME_ACCEPTED = "HH:MM-HH:MM ending later the same day, e.g. 09:00-12:00"
+HOURS_ACCEPTED = "hours or days before the start, e.g. 72, 72h, 3d, 1.5h; or default"
+MAX_HOURS_BEFORE = 14 * 24
+_HOURS = re.compile(r"(\d{1,3}(?:\.\d{1,2})?)\s*(h|hr|hrs|hours?|小時|小时|d|days?|日|天)?")
+_DEFAULT_WORDS = frozenset({"default", "org", "預設", "预设", "默認", "默认"})
 RANGE_ACCEPTED = "from..to, e.g. 12-01..12-31, today..sun, 2026-01-01..today"
 
 _RELATIVE_DAYS = {
@@ -229,3 +233,20 @@ def shift_window(day: date, start: time, end: time, zone: ZoneInfo) -> tuple[dat
             f"a time range that exists on {day} in {zone.key}",
         )
     return starts_at, ends_at
+
+
+def parse_hours_before(text: str, field: str) -> float | None:
+    """``72``, ``72h``, ``3d``, ``1.5h`` -> hours (a day is 24 h); ``default`` -> None.
+
+    Up to two weeks: a confirm card sent earlier than that is answered and forgotten."""
+    word = text.strip().casefold()
+    if word in _DEFAULT_WORDS:
+        return None
+    match = _HOURS.fullmatch(word)
+    if match is None:
+        raise InvalidChoice(field, text, HOURS_ACCEPTED)
+    number, unit = float(match.group(1)), match.group(2) or "h"
+    hours = number * 24 if unit[0] in "d日天" else number
+    if not 0 < hours <= MAX_HOURS_BEFORE:
+        raise InvalidChoice(field, text, HOURS_ACCEPTED)
+    return hours

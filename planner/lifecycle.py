@@ -93,6 +93,20 @@ class Offsets:
         """From the hours the settings and templates hold (``confirm_hours_before`` and so on)."""
         return cls(timedelta(hours=confirm), timedelta(hours=nudge), timedelta(hours=remind))
 
+    def overridden(
+        self, confirm: float | None, nudge: float | None, remind: float | None
+    ) -> Offsets:
+        """These offsets with the given ones replaced (hours, a template's or a shift's own);
+        None keeps ours. Raises ValueError when the result is out of order."""
+        hours = (confirm, nudge, remind)
+        mine = (self.confirm, self.nudge, self.remind)
+        return Offsets(
+            *(
+                ours if given is None else timedelta(hours=given)
+                for given, ours in zip(hours, mine, strict=True)
+            )
+        )
+
     def before(self, step: Step) -> timedelta | None:
         """How long before the start ``step`` falls due; None for ANNOUNCE (due on publication)."""
         match step:

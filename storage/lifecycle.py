@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
@@ -13,18 +14,28 @@ from storage.models import Shift, ShiftChange, ShiftStatus, ShiftStep
 
 async def shifts_in_lifecycle(
     *, session: AsyncSession, now: datetime, earliest_step: timedelta
-) -> list[int]:
+) -> list[tuple[Shift, frozenset[str]]]:
     """Published, scheduled shifts that have not started and are either unannounced or within
-    ``earliest_step`` of starting: the only ones a step can be due for."""
+    ``earliest_step`` (the longest offset any shift may have) of starting: the only ones a step
+    can be due for. Each comes with the steps already handled for it."""
     result = await session.exec(
-        select(Shift.id)
+        select(Shift)
         .where(col(Shift.published_at).is_not(None))
         .where(Shift.status == ShiftStatus.SCHEDULED)
         .where(Shift.starts_at > now)
         .where((col(Shift.announced_at).is_(None)) | (col(Shift.starts_at) <= now + earliest_step))
         .order_by(col(Shift.starts_at))
     )
-    return [shift_id for shift_id in result.all() if shift_id is not None]
+    shifts = list(result.all())
+    done: dict[int, set[str]] = defaultdict(set)
+    ids = [shift.id for shift in shifts]
+    for shift_id, step in (
+        await session.exec(
+            select(ShiftStep.shift_id, ShiftStep.step).where(col(ShiftStep.shift_id).in_(ids))
+        )
+    ).all():
+        done[shift_id].add(step)
+    return [(shift, frozenset(done[shift.id or 0])) for shift in shifts]
 
 
 async def handled_steps(*, session: AsyncSession, shift_id: int) -> frozenset[str]:

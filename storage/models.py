@@ -108,6 +108,11 @@ class ShiftDetails(SQLModel):
     equipment: list[str] = Field(default_factory=list, sa_type=JSON)
     tasks: list[str] = Field(default_factory=list, sa_type=JSON)
     health_declaration: bool = False
+    # The lifecycle's timing for this shift, in hours before the start; None keeps the
+    # organisation's ``[schedule]`` value. Coordinators see these, volunteers never do.
+    confirm_hours_before: float | None = None
+    nudge_hours_before: float | None = None
+    remind_hours_before: float | None = None
 
 
 class ShiftTemplate(ShiftDetails, table=True):

@@ -246,7 +246,7 @@ async def _record_change(
     shift.revision += 1
     shift.updated_at = now
     session.add(shift)
-    if shift.announced_at is not None:
+    if shift.announced_at is not None and shown:
         session.add(
             ShiftChange(
                 shift_id=shift.id,

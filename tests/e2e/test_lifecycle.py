@@ -36,7 +36,7 @@ async def _steps(app: BotApp, shift_id: int) -> dict[str, str]:
 
 
 async def _shift_with_people(
-    sb: Sandbox, app: BotApp, clock: ManualClock, days: int
+    sb: Sandbox, app: BotApp, clock: ManualClock, days: int, timing: str = ""
 ) -> tuple[Chat, int, datetime]:
     sb.register_card_template_file(TEMPLATE_ID, SHIPPED_CARD_TEMPLATE)
     sb.add_user(nick="美姐", staff_id=COORDINATOR)
@@ -46,7 +46,7 @@ async def _shift_with_people(
         await chat.register(staff_id, nick)
     assert "✅" in await chat.say("/site add SSP 深水埗派米站 district=ssp")
     day = clock.now().astimezone(ZONE).date() + timedelta(days=days)
-    details = "meet=港鐵C2出口 equipment=手套,圍裙 health=yes"
+    details = f"meet=港鐵C2出口 equipment=手套,圍裙 health=yes {timing}"
     shift_id = await chat.add_shift(day, hours="10:00-13:00", need=3, extra=details)
     await chat.say(f"/assign {shift_id} @Ada @Ben @Cat", at=tuple(PEOPLE))
     return chat, shift_id, datetime.combine(day, time(10), tzinfo=ZONE)
@@ -178,3 +178,34 @@ async def test_people_on_an_announced_shift_are_told_of_changes_and_its_card_fol
     await app.run_due_work()
     await app.wait_until_outbox_empty()
     assert len(_private(sb, "u-ben")) == 2  # told once of each change
+
+
+async def test_a_shift_with_its_own_timing_gets_its_steps_when_it_says(
+    sb: Sandbox, clocked: tuple[BotApp, ManualClock]
+) -> None:
+    app, clock = clocked
+    chat, shift_id, starts = await _shift_with_people(
+        sb, app, clock, days=5, timing="confirm=3d nudge=2d"
+    )
+    await chat.say(f"/shift publish {starts.date()}")
+    assert await app.run_due_work() == 1  # the announcement
+
+    clock.set(starts - timedelta(hours=71, minutes=59))  # the organisation's 48 h is a day off
+    assert await app.run_due_work() == 1
+    await app.wait_until_outbox_empty()
+    assert sb.card(f"ds-confirm-{shift_id}") is not None
+
+    clock.set(starts - timedelta(hours=47, minutes=59))
+    assert await app.run_due_work() == 1
+    await app.wait_until_outbox_empty()
+    assert await _steps(app, shift_id) == {"announce": "sent", "confirm": "sent", "nudge": "sent"}
+    assert _private(sb, "u-ada") != []
+
+    # The reminder keeps the organisation's 24 h; moving it later than the nudge is refused.
+    refused = await chat.say(f"/shift edit {shift_id} remind=49h")
+    assert "時間次序唔啱" in refused
+    assert "The timing is out of order" in refused
+    clock.set(starts - timedelta(hours=24, minutes=1))
+    assert await app.run_due_work() == 0
+    clock.set(starts - timedelta(hours=23, minutes=59))
+    assert await app.run_due_work() == 1

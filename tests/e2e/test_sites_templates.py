@@ -292,6 +292,14 @@ async def test_template_edit_changes_only_future_unannounced_shifts(
         9, "Hall B", time(10),
     )  # fmt: skip
 
+    timed = await _say(sb, ssp, COORD, f"/template edit {template_id} confirm=3d remind=default")
+    assert "確認卡、催覆、提醒：開更前 72h、36h*、24h*" in timed
+    assert [shift.confirm_hours_before for shift in await _shifts(bot)] == [None, None] + [
+        72.0
+    ] * len(future)
+    untimed = await _say(sb, ssp, COORD, f"/template edit {template_id} confirm=default")
+    assert "確認卡、催覆" not in untimed
+
     nothing = await _say(sb, ssp, COORD, f"/範本 修改 {template_id}")
     assert "要改咩？" in nothing
     assert "What should change?" in nothing

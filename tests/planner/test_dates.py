@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from planner.dates import (
     parse_date,
     parse_date_range,
+    parse_hours_before,
     parse_time_range,
     read_weekday,
     shift_window,
@@ -460,3 +461,19 @@ def test_shift_windows_keep_wall_times_except_where_clocks_jump(
         assert ends_at.astimezone(zone).replace(tzinfo=None) == datetime.combine(day, end)
         wall = datetime.combine(day, end) - datetime.combine(day, start)
         assert ends_at - starts_at == wall
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [("72", 72.0), ("72h", 72.0), ("72 小時", 72.0), ("3d", 72.0), ("2 days", 48.0),
+     ("1.5h", 1.5), ("1日", 24.0), ("336h", 336.0), ("default", None), ("預設", None)],
+)  # fmt: skip
+def test_hours_before_the_start(text: str, hours: float | None) -> None:
+    assert parse_hours_before(text, "confirm") == hours
+
+
+@pytest.mark.parametrize("text", ["0", "0h", "15d", "337", "-4h", "48m", "soon", "", "4.123h"])
+def test_bad_hours_before_the_start_are_refused(text: str) -> None:
+    with pytest.raises(InvalidChoice) as refused:
+        parse_hours_before(text, "nudge")
+    assert refused.value.field == "nudge"

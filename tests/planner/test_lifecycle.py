@@ -420,3 +420,11 @@ def test_next_due_at_is_when_the_plan_stops_being_empty(
         )
         later = next_due_at(recorded, lifecycle_offsets)
         assert later is None or later > now
+
+
+def test_own_offsets_replace_only_the_ones_given() -> None:
+    own = DEFAULTS.overridden(72, None, 30)
+    assert own == Offsets(timedelta(hours=72), timedelta(hours=36), timedelta(hours=30))
+    assert DEFAULTS.overridden(None, None, None) == DEFAULTS
+    with pytest.raises(ValueError, match="confirm > nudge > remind"):
+        DEFAULTS.overridden(None, None, 40)  # a reminder before the nudge
