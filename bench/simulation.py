@@ -722,12 +722,13 @@ DeliveryKey = tuple[object, ...]
 
 def row_label(row: OutboxMessage) -> str:
     """The logical kind of a row from its dedup key: ``announce``, ``card confirm``, ``card
-    offer``, ``card-update confirm``, ``nudge``, ``remind``, ``reply`` ...; kinds added later show
-    up under their own prefix."""
+    offer``, ``card remind``, ``card-update confirm``, ``reply`` ...; kinds added later show up
+    under their own prefix."""
     prefix, _, rest = row.dedup_key.partition(":")
     if prefix in ("card", "card-update"):
         parts = rest.split("-")
-        return f"{prefix} {parts[1]}" if len(parts) > 1 else prefix
+        # ds-<kind>[_<occasion>]-<shift>...: the occasion tells notices apart, not kinds.
+        return f"{prefix} {parts[1].partition('_')[0]}" if len(parts) > 1 else prefix
     return prefix
 
 
@@ -849,16 +850,18 @@ async def step_outcomes(sessions: SessionFactory) -> dict[int, dict[str, str]]:
     return dict(outcomes)
 
 
-def recipients(deliveries: Deliveries, prefix: str) -> dict[int, Counter[str]]:
-    """shift id -> how many copies of the ``<prefix>:<shift id>:...`` rows each person received
-    (private messages), e.g. ``remind`` or ``nudge``."""
+def recipients(deliveries: Deliveries, kind: str) -> dict[int, Counter[str]]:
+    """shift id -> how many copies of their ``ds-<kind>-<shift id>-<staffId>`` card each person
+    received (the private notices), e.g. ``remind`` or ``nudge``."""
     found: dict[int, Counter[str]] = defaultdict(Counter)
+    prefix = f"ds-{kind}-"
     for row in deliveries.rows:
-        parts = row.dedup_key.split(":")
-        if parts[0] != prefix:
+        card_id = str(row.payload.get("out_track_id", ""))
+        if row.kind != "card" or not card_id.startswith(prefix):
             continue
+        shift_id, _, _ = card_id.removeprefix(prefix).partition("-")
         for staff_id in row.user_ids:
-            found[int(parts[1])][staff_id] += deliveries.count(row)
+            found[int(shift_id)][staff_id] += deliveries.count(row)
     return dict(found)
 
 

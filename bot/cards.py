@@ -3,7 +3,8 @@
 One template serves every card (docs/dingtalk/dingshift-card-template.json); this module fills
 its variables. Every value is a string of at most 1 KB of UTF-8, as DingTalk requires; longer
 bodies are cut and point to a command. Card ids are chosen here, deterministically, so that a
-retried delivery is recognisably the same card: ``ds-<kind>-<shift_id>[-<staffId>]``.
+retried delivery is recognisably the same card: ``ds-<kind>-<shift_id>[-<suffix>]``, the suffix
+naming whom it is for (a staffId, or a language for a card shared by several people).
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ MAX_VALUE_BYTES = 1024
 MAX_OUT_TRACK_ID = 64
 
 
-def out_track_id(kind: str, shift_id: int, staff_id: str | None = None) -> str:
-    """``ds-confirm-42``, ``ds-offer-42-u17``; a long staffId is shortened by a stable hash."""
-    card_id = f"ds-{kind}-{shift_id}" + (f"-{staff_id}" if staff_id else "")
+def out_track_id(kind: str, shift_id: int, suffix: str | None = None) -> str:
+    """``ds-confirm-42``, ``ds-offer-42-u17``, ``ds-remind-42-en``; a long one is shortened by a
+    stable hash of its suffix."""
+    card_id = f"ds-{kind}-{shift_id}" + (f"-{suffix}" if suffix else "")
     if len(card_id) <= MAX_OUT_TRACK_ID:
         return card_id
     digest = hashlib.sha256(card_id.encode()).hexdigest()[:16]

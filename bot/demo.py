@@ -106,7 +106,8 @@ def _seed_volunteer_commands() -> list[tuple[str, str, str]]:
     """(staffId, nickname, /join text) for the organisation's existing volunteers."""
     seeded = []
     for index in range(VOLUNTEER_COUNT):
-        nick = f"{_SURNAMES[index % len(_SURNAMES)]}{_GIVEN[(index * 5) % len(_GIVEN)]}"
+        surname = _SURNAMES[(index // len(_GIVEN)) % len(_SURNAMES)]
+        nick = f"{surname}{_GIVEN[index % len(_GIVEN)]}"  # unique while 36 <= 12 x surnames
         command = (
             f"/join district={_DISTRICTS[index % len(_DISTRICTS)]}"
             f" lang={_LANGUAGES[index % len(_LANGUAGES)]}"
@@ -137,14 +138,11 @@ def _bot_lines(replies: list[SentMessage], nicks: dict[str, str]) -> list[str]:
     return lines
 
 
-def _print_new_messages(sandbox: Sandbox, seen: int, nicks: dict[str, str]) -> int:
-    """Print what the bot sent on its own (not replies) since ``seen``; returns the new count."""
+def _print_new_messages(sandbox: Sandbox, seen: int) -> int:
+    """Print the group messages the bot sent on its own since ``seen``; returns the new count."""
     sent = sandbox.sent_messages()
     for message in sent[seen:]:
-        if message.via == "oto_send":
-            people = ", ".join(nicks.get(staff_id, staff_id) for staff_id in message.user_ids)
-            print(f"  DingShift → {people} (private chat):\n    {_plain(message.text)}\n")  # noqa: T201
-        elif message.via == "group_send":
+        if message.via == "group_send":
             print(f"  DingShift (group message):\n    {_plain(message.text)}\n")  # noqa: T201
     return len(sent)
 
@@ -153,12 +151,27 @@ def _print_card(sandbox: Sandbox, out_track_id: str, nicks: dict[str, str]) -> N
     card = sandbox.card(out_track_id)
     if card is None:
         return
-    mentions = " ".join(f"@{nicks.get(staff_id, staff_id)}" for staff_id in card.at_user_ids)
+    people = [staff_id for space, staff_id in card.spaces if space == "IM_ROBOT"]
+    if people:
+        names = ", ".join(nicks.get(staff_id, staff_id) for staff_id in people)
+        heading = f"DingShift → {names} (private card)"
+    else:
+        mentions = " ".join(f"@{nicks.get(staff_id, staff_id)}" for staff_id in card.at_user_ids)
+        heading = f"DingShift card {out_track_id} {mentions}"
     buttons = " ".join(f"[{button['label']}]" for button in json.loads(card.public["buttons"]))
     print(  # noqa: T201
-        f"  DingShift card {out_track_id} {mentions}:\n    {card.public['title']}\n"
+        f"  {heading}:\n    {card.public['title']}\n"
         f"    {_plain(card.public['body'])}\n    {card.public['status']}   {buttons}\n"
     )
+
+
+def _print_new_private_cards(sandbox: Sandbox, shown: set[str], nicks: dict[str, str]) -> None:
+    """Print the cards delivered into people's chats with the robot that ``shown`` lacks."""
+    for out_track_id, card in sandbox.cards.items():
+        private = any(space == "IM_ROBOT" for space, _ in card.spaces)
+        if private and out_track_id not in shown:
+            shown.add(out_track_id)
+            _print_card(sandbox, out_track_id, nicks)
 
 
 async def _lifecycle_scene(
@@ -173,6 +186,7 @@ async def _lifecycle_scene(
     """Publishing's consequences, with the clock moved to each step's moment."""
     starts = datetime.combine(saturday, time(9), tzinfo=app.settings.org.zone)
     seen = len(sandbox.sent_messages())
+    shown = set(sandbox.cards)
     scenes = (
         ("The due-work job runs (every minute)", clock.now()),
         ("⏩ 47 hours before the shifts: confirm cards", starts - timedelta(hours=47)),
@@ -187,7 +201,8 @@ async def _lifecycle_scene(
         clock.set(moment)
         await app.run_due_work()
         await app.wait_until_outbox_empty()
-        seen = _print_new_messages(sandbox, seen, nicks)
+        seen = _print_new_messages(sandbox, seen)
+        _print_new_private_cards(sandbox, shown, nicks)
         if title.startswith("⏩ 47"):
             for shift in ("first", "one_off"):
                 _print_card(sandbox, f"ds-confirm-{ids[shift]}", nicks)
@@ -202,6 +217,8 @@ async def _lifecycle_scene(
                     f"  [{nicks[staff_id]} taps {action} on #{ids[shift]}] card now shows"
                     f" {view['status']}; {nicks[staff_id]} sees: {view['my_status']}\n"
                 )
+            await app.wait_until_outbox_empty()
+            _print_new_private_cards(sandbox, shown, nicks)
 
 
 async def _play(sandbox: Sandbox, *, keep_running: bool, data_dir: Path) -> int:

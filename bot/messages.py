@@ -771,6 +771,7 @@ CATALOGUE: Final[Mapping[str, Mapping[Language, str]]] = {
     },
     "card.button_confirm": {"zh-HK": "確認出席", "en": "Confirm"},
     "card.button_decline": {"zh-HK": "嚟唔到", "en": "Can't make it"},
+    "card.button_withdraw": {"zh-HK": "臨時嚟唔到", "en": "Can't make it after all"},
     "card.starts_soon": {
         "zh-HK": "⏰ 呢更好快開始，請盡快回覆。",
         "en": "⏰ This shift starts soon: please answer now.",
@@ -783,9 +784,8 @@ CATALOGUE: Final[Mapping[str, Mapping[Language, str]]] = {
     },
     "nudge.title": {"zh-HK": "請確認 #{id}", "en": "Please confirm #{id}"},
     "nudge.body": {
-        "zh-HK": "你仲未回覆呢更，請喺群組張卡撳「確認出席」或者「嚟唔到」：",
-        "en": "You have not answered yet. Please tap Confirm or Can't make it on the card in "
-        "the group:",
+        "zh-HK": "你仲未回覆呢更，請撳「確認出席」或者「嚟唔到」：",
+        "en": "You have not answered yet. Please tap Confirm or Can't make it:",
     },
     "nudge.summary_title": {"zh-HK": "#{id} 未回覆同缺人", "en": "#{id}: waiting and vacancies"},
     "nudge.summary": {
@@ -794,8 +794,9 @@ CATALOGUE: Final[Mapping[str, Mapping[Language, str]]] = {
     },
     "remind.title": {"zh-HK": "提提你：#{id}", "en": "Reminder: #{id}"},
     "remind.body": {
-        "zh-HK": "⏰ 提提你，你已確認出席以下呢更：",
-        "en": "⏰ A reminder of the shift you confirmed:",
+        "zh-HK": "⏰ 提提你，你已確認出席以下呢更。臨時嚟唔到請撳掣，我哋會搵人頂上：",
+        "en": "⏰ A reminder of the shift you confirmed. If you can no longer come, tap the "
+        "button and we will find someone to cover:",
     },
     "remind.health": {
         "zh-HK": "🩺 出發前請先完成健康申報。",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from typing import Any
 import aiohttp
 
 from bot.settings import DingTalkSettings
+
+log = logging.getLogger(__name__)
 
 TOKEN_PATH = "/v1.0/oauth2/accessToken"
 # Codes DingTalk uses for throttling; they come with HTTP 403, not 429.
@@ -199,21 +202,25 @@ class OpenApiClient:
         private: Mapping[str, Mapping[str, str]],
         conversation_id: str | None = None,
         mentions: Mapping[str, str] | None = None,
-        staff_id: str | None = None,
+        staff_ids: Sequence[str] = (),
     ) -> None:
         """Create a card from the configured template and deliver it into a group chat
-        (``conversation_id``, @-mentioning ``mentions``) or, with ``staff_id``, privately into
-        that person's 1:1 chat with the robot (IM_ROBOT). Exactly one of the two must be given.
+        (``conversation_id``, @-mentioning ``mentions``) or, with ``staff_ids``, privately into
+        each of those people's 1:1 chat with the robot (IM_ROBOT spaces, one call for all).
+        Exactly one of the two must be given.
 
         ``callbackType`` STREAM brings its button taps over the stream connection; the chosen
-        ``outTrackId`` makes a repeated delivery recognisably the same card.
+        ``outTrackId`` makes a repeated delivery recognisably the same card. A space DingTalk
+        could not deliver to is logged: delivering the same outTrackId again would change
+        nothing, so it is not retried.
         """
-        if (conversation_id is None) == (staff_id is None):
-            raise ValueError("deliver a card either to a group or to one person")
+        if (conversation_id is None) == (not staff_ids):
+            raise ValueError("deliver a card either to a group or to people")
         space: dict[str, Any]
-        if staff_id is not None:
+        if staff_ids:
+            robot_spaces = ";".join(f"IM_ROBOT.{staff_id}" for staff_id in staff_ids)
             space = {
-                "openSpaceId": f"dtv1.card//IM_ROBOT.{staff_id}",
+                "openSpaceId": f"dtv1.card//{robot_spaces}",
                 "imRobotOpenSpaceModel": {"supportForward": False},
                 "imRobotOpenDeliverModel": {
                     "spaceType": "IM_ROBOT",
@@ -229,7 +236,7 @@ class OpenApiClient:
                     "atUserIds": dict(mentions or {}),
                 },
             }
-        await self.call(
+        data: Any = await self.call(
             "POST",
             "/v1.0/card/instances/createAndDeliver",
             {
@@ -245,6 +252,15 @@ class OpenApiClient:
                 **space,
             },
         )
+        result = data.get("result") if isinstance(data, dict) else None
+        results = result.get("deliverResults") if isinstance(result, dict) else None
+        for delivered in results if isinstance(results, list) else []:
+            if isinstance(delivered, dict) and delivered.get("success") is False:
+                log.warning(
+                    "card not delivered to a space",
+                    extra={"out_track_id": out_track_id, "space": delivered.get("spaceId"),
+                           "error": delivered.get("errorMsg")},
+                )  # fmt: skip
 
     async def update_card(
         self,

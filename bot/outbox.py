@@ -43,10 +43,12 @@ KIND_REPLY = "reply"
 # The notification title of a reply: the product's name, the same in every language.
 REPLY_TITLE = "DingShift"
 KIND_GROUP = "group"
-KIND_PRIVATE = "private"
 KIND_CARD = "card"
 """An interactive card delivered into a group (``conversation_id``) or, without one, into the
-1:1 robot chat of the one person in ``user_ids``; its outTrackId makes a retry the same card."""
+1:1 robot chats of the people in ``user_ids``; its outTrackId makes a retry the same card."""
+# People one private card is delivered to in one call; DingTalk's limit on spaces is not
+# documented, so this stays at its robot-message batch size (oToMessages/batchSend: 20).
+MAX_PRIVATE_CARD_SPACES = 20
 KIND_CARD_UPDATE = "card_update"
 """New values for some variables of a card already delivered (merged by key)."""
 BATCH_SIZE = 50
@@ -116,14 +118,17 @@ def card_row(
 
 
 def private_card_row(
-    card: Card, *, staff_id: str, language: Language, now: datetime
+    card: Card, *, staff_ids: Sequence[str], language: Language, now: datetime
 ) -> OutboxMessage:
-    """The outbox row delivering ``card`` privately, into ``staff_id``'s chat with the robot."""
+    """The outbox row delivering ``card`` privately, into each of ``staff_ids``' chat with the
+    robot (at most :data:`MAX_PRIVATE_CARD_SPACES`)."""
+    if not 0 < len(staff_ids) <= MAX_PRIVATE_CARD_SPACES:
+        raise ValueError(f"a private card goes to 1 to {MAX_PRIVATE_CARD_SPACES} people")
     return OutboxMessage(
         dedup_key=card_row_key(card.out_track_id),
         kind=KIND_CARD,
         conversation_id=None,
-        user_ids=[staff_id],
+        user_ids=list(staff_ids),
         payload={
             "out_track_id": card.out_track_id,
             "public": card.public_variables(language),
@@ -153,28 +158,6 @@ def card_update_row(
         next_attempt_at=now,
         created_at=now,
     )
-
-
-# DingTalk's oToMessages/batchSend takes at most 20 people a call.
-MAX_PRIVATE_RECIPIENTS = 20
-
-
-def private_rows(
-    key: str, *, title: str, body: str, people: Sequence[str], now: datetime
-) -> list[OutboxMessage]:
-    """The same markdown message to ``people`` privately, one row per DingTalk-sized batch."""
-    return [
-        OutboxMessage(
-            dedup_key=f"{key}:{start // MAX_PRIVATE_RECIPIENTS}",
-            kind=KIND_PRIVATE,
-            user_ids=list(people[start : start + MAX_PRIVATE_RECIPIENTS]),
-            payload={"title": title, "text": body},
-            essential=True,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        for start in range(0, len(people), MAX_PRIVATE_RECIPIENTS)
-    ]
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -338,12 +321,11 @@ class OutboxSender:
         )
         if row.kind == KIND_CARD:
             if row.conversation_id is None:
-                [staff_id] = row.user_ids
                 await self._client.create_and_deliver_card(
                     out_track_id=str(payload["out_track_id"]),
                     public=payload["public"],
                     private=payload["private"],
-                    staff_id=staff_id,
+                    staff_ids=row.user_ids,
                 )
                 return Delivery(metered=1)
             await self._client.create_and_deliver_card(

@@ -19,11 +19,12 @@ from typing import Literal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cards import Button, Card, out_track_id, private_status, status_line
+from bot.cards import Button, Card, out_track_id, private_status
 from bot.messages import Language, join_list, reader_language, text
-from bot.outbox import card_row_key, card_update_row, private_card_row, private_rows
+from bot.outbox import card_update_row, private_card_row
 from bot.settings import Settings
 from handlers.render import day_label, details_lines, when_label
+from handlers.shift_cards import occasion, queue_group_card_update, queue_notice
 from planner.conflicts import Refusal
 from planner.matching import MatchRules, Vacancy, over_weekly_cap, rank
 from storage.models import (
@@ -37,12 +38,11 @@ from storage.models import (
     Volunteer,
 )
 from storage.offers import add_offer, backfill_candidates, close_offers, find_offer, offers_on
-from storage.outbox import enqueue, is_queued
+from storage.outbox import enqueue
 from storage.roles import coordinator_ids
 from storage.shifts import (
     book,
     bookings_of,
-    count_in_state,
     lock_volunteer,
     people_on,
     respond,
@@ -189,16 +189,16 @@ async def open_vacancy(
             now=now,
             deadline=deadline,
         )
-        row = private_card_row(card, staff_id=volunteer.staff_id, language=language, now=now)
+        row = private_card_row(card, staff_ids=[volunteer.staff_id], language=language, now=now)
         await enqueue(session=session, message=row)
         offered.append(volunteer)
     if not offered and tell_coordinators:
         language = settings.org.language
-        vacated = "-".join(str(volunteer_id) for volunteer_id in sorted(vacated_by))
-        await _tell_coordinators(
+        await notify_coordinators(
             session,
             settings,
-            f"backfill-nobody:{shift.id}:{vacated}:{now.isoformat()}",
+            kind="nobody_" + occasion(sorted(vacated_by), now.isoformat()),
+            shift_id=shift.id,
             title=text("backfill.nobody_title", language, id=shift.id),
             body=text("backfill.nobody", language, id=shift.id, vacancies=shift.headcount - taken),
             now=now,
@@ -285,8 +285,14 @@ async def take_offer(
     await respond(session=session, assignment=outcome, state=AssignmentState.CONFIRMED, now=now)
     await close_offers(session=session, offers=[offer], state=OfferState.TAKEN, now=now)
     await close_if_full(session=session, shift=shift, settings=settings, now=now)
-    await _update_group_card(
-        session, shift=shift, offer=offer, volunteer=volunteer, settings=settings, now=now
+    await queue_group_card_update(
+        session,
+        shift=shift,
+        volunteer=volunteer,
+        my_status=text("card.my_confirmed", _reader(volunteer, settings)),
+        group_language=settings.org.language,
+        version=f"take-{offer.id}",
+        now=now,
     )
     return "taken"
 
@@ -336,40 +342,27 @@ async def queue_offer_update(
     return await enqueue(session=session, message=row)
 
 
-async def _update_group_card(
+async def notify_coordinators(
     session: AsyncSession,
-    *,
-    shift: Shift,
-    offer: Offer,
-    volunteer: Volunteer,
     settings: Settings,
+    *,
+    kind: str,
+    shift_id: int,
+    title: str,
+    body: str,
     now: datetime,
-) -> None:
-    """The group's confirm card, if it is out: the new count, and the newcomer's own line."""
-    assert shift.id is not None
-    card_id = out_track_id("confirm", shift.id)
-    if not await is_queued(session=session, dedup_key=card_row_key(card_id)):
-        return  # the card, when it goes out, is built from the roster and includes them
-    confirmed = await count_in_state(
-        session=session, shift_id=shift.id, state=AssignmentState.CONFIRMED
-    )
-    mine = text("card.my_confirmed", _reader(volunteer, settings))
-    row = card_update_row(
-        card_id,
-        public={"status": status_line(confirmed, shift.headcount, settings.org.language)},
-        private={volunteer.staff_id: private_status(mine)},
-        version=f"take-{offer.id}",
+) -> int:
+    """The same notice to every coordinator, on a private card (handlers.shift_cards)."""
+    return await queue_notice(
+        session,
+        kind=kind,
+        shift_id=shift_id,
+        people=await coordinator_ids(session=session, admins=settings.org.admins),
+        title=title,
+        body=body,
+        language=settings.org.language,
         now=now,
     )
-    await enqueue(session=session, message=row)
-
-
-async def _tell_coordinators(
-    session: AsyncSession, settings: Settings, key: str, *, title: str, body: str, now: datetime
-) -> None:
-    people = await coordinator_ids(session=session, admins=settings.org.admins)
-    for row in private_rows(key, title=title, body=body, people=people, now=now):
-        await enqueue(session=session, message=row)
 
 
 def offered_line(offered: Sequence[Volunteer] | None, language: Language) -> str | None:

@@ -1,4 +1,5 @@
-"""Taps on card buttons: Confirm / Can't make it on a shift's confirm card, and I can cover on a
+"""Taps on card buttons: Confirm / Can't make it on a shift's confirm card (or on the person's
+own nudge or reminder card, after which the group's card is updated), and I can cover on a
 private backfill offer (handlers.backfill). A decline opens the vacancy's offers in the same
 transaction.
 
@@ -19,6 +20,7 @@ from bot.incoming import CardTap
 from bot.messages import Language, text
 from bot.settings import Settings
 from handlers.backfill import TakeOutcome, close_if_full, open_vacancy, take_offer
+from handlers.shift_cards import queue_group_card_update
 from planner.conflicts import Refusal
 from storage.models import HOLDS_A_SEAT, AssignmentState, Shift, ShiftStatus, Volunteer
 from storage.shifts import book, count_in_state, find_assignment, find_shift, respond
@@ -140,8 +142,16 @@ async def _answer(ctx: TapContext, shift: Shift) -> TapResult:
     confirmed = await count_in_state(
         session=ctx.session, shift_id=shift.id, state=AssignmentState.CONFIRMED
     )
-    return TapResult(my_status=mine, status=status_line(confirmed, shift.headcount,
-                                                        ctx.card_language))  # fmt: skip
+    if ctx.tap.out_track_id == out_track_id("confirm", shift.id):
+        return TapResult(my_status=mine, status=status_line(confirmed, shift.headcount,
+                                                            ctx.card_language))  # fmt: skip
+    # Answered on their own nudge or reminder card: the group's card follows.
+    assert volunteer is not None
+    await queue_group_card_update(ctx.session, shift=shift, volunteer=volunteer, my_status=mine,
+                                  group_language=ctx.card_language,
+                                  version=f"tap-{ctx.tap.event_id}", now=ctx.now)  # fmt: skip
+    return TapResult(my_status=mine,
+                     status=status_line(confirmed, shift.headcount, ctx.language))  # fmt: skip
 
 
 def _min_rest(ctx: TapContext) -> timedelta:

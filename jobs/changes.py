@@ -1,7 +1,7 @@
 """Telling people about changes to a shift they are on, after it was announced.
 
 Editing or cancelling an announced shift records a ``shift_change`` row (storage.shifts); this
-pass of the due-work job turns each into a private message to everyone on the shift and, when the
+pass of the due-work job turns each into a private card to everyone on the shift and, when the
 confirm card is out, an update of that card. The row is marked notified in the same transaction.
 """
 
@@ -13,16 +13,16 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cards import out_track_id
-from bot.messages import Language, Phrase, reader_language, text
+from bot.messages import Language, Phrase, text
 from bot.outbox import card_update_row
 from bot.settings import Settings
 from handlers.render import when_label
-from handlers.shift_cards import confirm_card
-from jobs.steps import queue_private, shift_block, site_group
+from handlers.shift_cards import confirm_card, queue_notice
+from jobs.steps import by_language, shift_block, site_group
 from planner.lifecycle import Step
 from storage.database import SessionFactory
 from storage.lifecycle import find_change, handled_steps, unnotified_changes
-from storage.models import HOLDS_A_SEAT, AssignmentState, Shift, ShiftChange, Site, Volunteer
+from storage.models import HOLDS_A_SEAT, AssignmentState, Shift, ShiftChange, Site
 from storage.outbox import enqueue
 from storage.shifts import find_shift, people_on
 
@@ -60,17 +60,15 @@ async def _notify(
             for a, v in await people_on(session=session, shift_id=change.shift_id)
             if a.state in TOLD
         ]
-        by_language: dict[Language, list[Volunteer]] = {}
-        for _, volunteer in people:
-            reader = reader_language(volunteer.language_preference, settings.org.language)
-            by_language.setdefault(reader, []).append(volunteer)
-        for language, readers in by_language.items():
-            await queue_private(
+        for language, readers in by_language([v for _, v in people], settings).items():
+            await queue_notice(
                 session,
-                f"change:{change.id}:{language}",
+                kind=f"change_{change.revision}",
+                shift_id=change.shift_id,
+                people=readers,
                 title=text("change.title", language, id=shift.id),
                 body=_change_text(change, shift, site, settings, language),
-                people=[volunteer.staff_id for volunteer in readers],
+                language=language,
                 now=now,
             )
         if Step.CONFIRM in await handled_steps(session=session, shift_id=shift.id or 0):

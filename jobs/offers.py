@@ -16,8 +16,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.messages import join_list, reader_language, text
 from bot.settings import Settings
-from handlers.backfill import queue_offer_update
-from jobs.steps import coordinators, queue_private, shift_block, site_group
+from handlers.backfill import notify_coordinators, queue_offer_update
+from jobs.steps import shift_block, site_group
 from storage.database import SessionFactory
 from storage.models import OfferState, ShiftStatus
 from storage.offers import close_offers, expired_offers, shifts_with_expired_offers
@@ -77,12 +77,13 @@ async def _expire(session: AsyncSession, shift_id: int, settings: Settings, now:
         ]
     )
     last = max(offer.id or 0 for offer, _ in due)
-    await queue_private(
+    await notify_coordinators(
         session,
-        f"backfill-unfilled:{shift_id}:{last}",
+        settings,
+        kind=f"unfilled_{last}",
+        shift_id=shift_id,
         title=text("backfill.unfilled_title", language, id=shift_id),
         body=body,
-        people=await coordinators(session=session, settings=settings),
         now=now,
     )
     log.info("backfill offers expired", extra={"shift": shift_id, "offers": len(due)})

@@ -1,7 +1,9 @@
 """What each lifecycle step puts in the outbox, inside the due-work job's transaction.
 
 Every row has a dedup key naming the shift and the step, so a step can never queue the same
-message twice, whatever happens to the process in between.
+message twice, whatever happens to the process in between. What goes to people privately is a
+card with a fixed outTrackId (handlers.shift_cards.queue_notice), so it is never delivered twice
+either; only the group announcement is a robot message (its read status can be asked for).
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.cards import status_line
 from bot.messages import Language, join_list, reader_language, text
-from bot.outbox import KIND_GROUP, KIND_PRIVATE, card_row, private_rows
+from bot.outbox import KIND_GROUP, card_row
 from bot.settings import Settings
+from handlers.backfill import notify_coordinators
 from handlers.render import details_lines, when_label
-from handlers.shift_cards import confirm_card
+from handlers.shift_cards import answer_buttons, confirm_card, queue_notice, withdraw_button
 from storage.models import HOLDS_A_SEAT, AssignmentState, OutboxMessage, Shift, Site, Volunteer
 from storage.outbox import enqueue
-from storage.roles import coordinator_ids
 from storage.shifts import people_on
 from storage.sites import find_site
 
@@ -34,42 +37,27 @@ async def site_group(session: AsyncSession, shift: Shift) -> tuple[Site, str] | 
     return site, site.conversation_id
 
 
-def _message(
-    dedup_key: str,
-    title: str,
-    body: str,
-    now: datetime,
-    *,
-    conversation_id: str | None = None,
-    user_ids: Sequence[str] = (),
-    essential: bool = True,
+def _group_message(
+    dedup_key: str, title: str, body: str, now: datetime, *, conversation_id: str
 ) -> OutboxMessage:
     return OutboxMessage(
         dedup_key=dedup_key,
-        kind=KIND_GROUP if conversation_id else KIND_PRIVATE,
+        kind=KIND_GROUP,
         conversation_id=conversation_id,
-        user_ids=list(user_ids),
         payload={"title": title, "text": body},
-        essential=essential,
+        essential=True,
         next_attempt_at=now,
         created_at=now,
     )
 
 
-async def queue_private(
-    session: AsyncSession,
-    key: str,
-    *,
-    title: str,
-    body: str,
-    people: Sequence[str],
-    now: datetime,
-) -> int:
-    """The same message to ``people``, in DingTalk-sized batches; returns rows queued."""
-    queued = 0
-    for row in private_rows(key, title=title, body=body, people=people, now=now):
-        queued += await enqueue(session=session, message=row)
-    return queued
+def by_language(people: Sequence[Volunteer], settings: Settings) -> dict[Language, list[str]]:
+    """Staff ids by the language each reads: one card per language."""
+    readers: dict[Language, list[str]] = {}
+    for volunteer in people:
+        language = reader_language(volunteer.language_preference, settings.org.language)
+        readers.setdefault(language, []).append(volunteer.staff_id)
+    return readers
 
 
 def shift_block(shift: Shift, site: Site, settings: Settings, language: Language) -> str:
@@ -106,7 +94,7 @@ async def queue_announcement(
         )
     )
     title = text("announce.title", language, id=shift.id)
-    row = _message(
+    row = _group_message(
         f"announce:{shift.id}", title, "\n\n".join(lines), now, conversation_id=conversation_id
     )
     shift.announced_at = now
@@ -139,61 +127,51 @@ async def queue_confirm_card(
     return await enqueue(session=session, message=row)
 
 
-async def coordinators(*, session: AsyncSession, settings: Settings) -> list[str]:
-    """Who hears about non-responders and vacancies: admins and coordinators."""
-    return await coordinator_ids(session=session, admins=settings.org.admins)
-
-
 async def queue_nudges(
     *, session: AsyncSession, shift: Shift, settings: Settings, now: datetime
 ) -> int:
-    """A private nudge to whoever has not answered, and a summary for coordinators."""
+    """A private nudge card, with the answer buttons, to whoever has not answered; a summary
+    for coordinators."""
+    assert shift.id is not None
     found = await site_group(session, shift)
     if found is None:
         return 0
     site, _ = found
-    people = await people_on(session=session, shift_id=shift.id or 0)
+    people = await people_on(session=session, shift_id=shift.id)
     waiting = [v for a, v in people if a.state == AssignmentState.INVITED]
     holding = sum(1 for a, _ in people if a.state in HOLDS_A_SEAT)
+    confirmed = sum(1 for a, _ in people if a.state == AssignmentState.CONFIRMED)
     queued = 0
-    by_language: dict[Language, list[Volunteer]] = {}
-    for volunteer in waiting:
-        reader = reader_language(volunteer.language_preference, settings.org.language)
-        by_language.setdefault(reader, []).append(volunteer)
-    for language, readers in by_language.items():
-        body = "\n\n".join(
-            [text("nudge.body", language), shift_block(shift, site, settings, language)]
-        )
-        queued += await queue_private(
+    for language, readers in by_language(waiting, settings).items():
+        queued += await queue_notice(
             session,
-            f"nudge:{shift.id}:{language}",
+            kind="nudge",
+            shift_id=shift.id,
+            people=readers,
             title=text("nudge.title", language, id=shift.id),
-            body=body,
-            people=[v.staff_id for v in readers],
+            body="\n\n".join(
+                [text("nudge.body", language), shift_block(shift, site, settings, language)]
+            ),
+            language=language,
             now=now,
+            status=status_line(confirmed, shift.headcount, language),
+            buttons=answer_buttons(shift.id, language),
+            my_status=text("card.my_pending", language),
         )
     vacancies = max(shift.headcount - holding, 0)
     if waiting or vacancies:
         language = settings.org.language
         names = join_list([v.nickname for v in waiting], language) if waiting else "—"
-        body = "\n\n".join(
-            [
-                shift_block(shift, site, settings, language),
-                text(
-                    "nudge.summary",
-                    language,
-                    waiting=len(waiting),
-                    names=names,
-                    vacancies=vacancies,
-                ),
-            ]
+        summary = text(
+            "nudge.summary", language, waiting=len(waiting), names=names, vacancies=vacancies
         )
-        queued += await queue_private(
+        queued += await notify_coordinators(
             session,
-            f"nudge-summary:{shift.id}",
+            settings,
+            kind="nsum",
+            shift_id=shift.id,
             title=text("nudge.summary_title", language, id=shift.id),
-            body=body,
-            people=await coordinators(session=session, settings=settings),
+            body="\n\n".join([shift_block(shift, site, settings, language), summary]),
             now=now,
         )
     return queued
@@ -202,31 +180,34 @@ async def queue_nudges(
 async def queue_reminders(
     *, session: AsyncSession, shift: Shift, settings: Settings, now: datetime
 ) -> int:
-    """The T−24 h reminder, privately, to the confirmed volunteers only."""
+    """The T−24 h reminder card, privately, to the confirmed volunteers only; its one button
+    withdraws, which offers the seat to someone else at once."""
+    assert shift.id is not None
     found = await site_group(session, shift)
     if found is None:
         return 0
     site, _ = found
     confirmed = [
         v
-        for a, v in await people_on(session=session, shift_id=shift.id or 0)
+        for a, v in await people_on(session=session, shift_id=shift.id)
         if a.state == AssignmentState.CONFIRMED
     ]
-    by_language: dict[Language, list[str]] = {}
-    for volunteer in confirmed:
-        reader = reader_language(volunteer.language_preference, settings.org.language)
-        by_language.setdefault(reader, []).append(volunteer.staff_id)
     queued = 0
-    for language, staff_ids in by_language.items():
+    for language, readers in by_language(confirmed, settings).items():
         lines = [text("remind.body", language), shift_block(shift, site, settings, language)]
         if shift.health_declaration:
             lines.append(text("remind.health", language))
-        queued += await queue_private(
+        queued += await queue_notice(
             session,
-            f"remind:{shift.id}:{language}",
+            kind="remind",
+            shift_id=shift.id,
+            people=readers,
             title=text("remind.title", language, id=shift.id),
             body="\n\n".join(lines),
-            people=staff_ids,
+            language=language,
             now=now,
+            status=status_line(len(confirmed), shift.headcount, language),
+            buttons=withdraw_button(shift.id, language),
+            my_status=text("card.my_confirmed", language),
         )
     return queued

@@ -40,8 +40,11 @@ def test_demo_prints_a_transcript_and_exits_cleanly(tmp_path: Path) -> None:
     assert "/shift add is for coordinators and above." in transcript
     assert "DingShift card ds-confirm-1 @家明" in transcript
     assert "[家明 taps confirm on #1] card now shows 已確認 1/4" in transcript
-    assert "DingShift → 陳嘉欣 (private chat):\n    你仲未回覆呢更" in transcript
-    assert "DingShift → 家明 (private chat):\n    ⏰ 提提你" in transcript
+    assert "DingShift → 李嘉欣 (private card):\n    有位要人頂" in transcript  # Bobby's seat
+    assert "仲有位，先到先得   [我可以頂上]" in transcript
+    assert "DingShift → 陳嘉欣 (private card):\n    請確認 #4\n    你仲未回覆呢更" in transcript
+    assert "DingShift → 家明 (private card):\n    提提你：#1\n    ⏰ 提提你" in transcript
+    assert "[臨時嚟唔到]" in transcript
     counts = re.findall(r"count for \d{4}-\d{2}: (\d+) stream deliveries", transcript)
     assert sum(int(count) for count in counts) == VOLUNTEER_COUNT + len(SCRIPT) + len(TAPS)
     assert not list(tmp_path.iterdir()), "the demo leaves no files behind"

@@ -22,7 +22,7 @@ from bot.incoming import ChatMessage, Sender
 from bot.openapi import OpenApiClient
 from bot.outbox import (
     KIND_GROUP,
-    KIND_PRIVATE,
+    KIND_REPLY,
     MAX_RETRY_DELAY_SECONDS,
     OutboxSender,
     RateLimiter,
@@ -141,7 +141,7 @@ def _message(cid: str, *, webhook: str, expires_at: datetime, now: datetime) -> 
 async def test_due_rows_are_sent_oldest_first_and_metered(sb: Sandbox, ob: Outbox) -> None:
     private = OutboxMessage(
         dedup_key="private",
-        kind=KIND_PRIVATE,
+        kind=KIND_REPLY,  # a private reply: no session webhook, so the OpenAPI
         user_ids=["u-bob"],
         payload={"title": "DingShift", "text": "private"},
         next_attempt_at=START - timedelta(seconds=30),

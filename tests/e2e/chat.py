@@ -19,6 +19,26 @@ COORDINATOR = "u-coord"
 WEEKDAYS_ZH = "一二三四五六日"
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A private card as its one reader sees it: what used to be a private message."""
+
+    out_track_id: str
+    title: str
+    text: str
+    view: dict[str, str]
+
+
+def notices(sb: Sandbox, staff_id: str) -> list[Notice]:
+    """The cards in ``staff_id``'s chat with the robot, oldest first; backfill offers aside."""
+    return [
+        Notice(card.out_track_id, view["title"], view["body"], view)
+        for card in sb.cards.values()
+        if ("IM_ROBOT", staff_id) in card.spaces and not card.out_track_id.startswith("ds-offer-")
+        for view in [sb.card_view(card.out_track_id, staff_id)]
+    ]
+
+
 def day_ahead(days: int) -> date:
     return datetime.now(ZONE).date() + timedelta(days=days)
 

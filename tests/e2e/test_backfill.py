@@ -14,11 +14,11 @@ from sqlmodel import col, select
 from bot.app import BotApp
 from bot.clock import ManualClock
 from bot.settings import Settings
-from sandbox import Sandbox, SentMessage
+from sandbox import Sandbox
 from sandbox.templates import SHIPPED_CARD_TEMPLATE
 from storage.models import Offer, OfferState, Volunteer
 from storage.volunteers import register_volunteer
-from tests.e2e.chat import COORDINATOR, ZONE, Chat, coordinator_settings
+from tests.e2e.chat import COORDINATOR, ZONE, Chat, coordinator_settings, notices
 
 TEMPLATE_ID = "dingshift-backfill.schema"
 ON_SHIFT = {"u-ada": "Ada", "u-ben": "Ben", "u-cat": "Cat"}
@@ -61,10 +61,6 @@ class World:
 
 def _next_saturday(after: date) -> date:
     return after + timedelta(days=(5 - after.weekday()) % 7 or 7)
-
-
-def _private(sb: Sandbox, staff_id: str) -> list[SentMessage]:
-    return [m for m in sb.sent_messages() if m.via == "oto_send" and staff_id in m.user_ids]
 
 
 async def _offers(app: BotApp, shift_id: int) -> dict[str, tuple[str, datetime]]:
@@ -222,7 +218,7 @@ async def test_offers_nobody_takes_expire_and_the_coordinators_are_told(
     await _tap(sb, world, "u-ben", world.confirm_card_id, "decline")
     await app.wait_until_outbox_empty()
     assert list(await _offers(app, world.shift_id)) == list(OFFERED)
-    before = len(_private(sb, COORDINATOR))
+    before = len(notices(sb, COORDINATOR))
 
     clock.advance(timedelta(hours=5, minutes=59))
     await app.run_due_work()
@@ -235,7 +231,7 @@ async def test_offers_nobody_takes_expire_and_the_coordinators_are_told(
     offers = await _offers(app, world.shift_id)
     assert {state for state, _ in offers.values()} == {OfferState.EXPIRED}
     [told] = [
-        m for m in _private(sb, COORDINATOR)[before:] if m.title == f"#{world.shift_id} 仲未有人頂"
+        m for m in notices(sb, COORDINATOR)[before:] if m.title == f"#{world.shift_id} 仲未有人頂"
     ]
     assert "問過：Dora、Eli、Fay" in told.text
     assert "仲缺 1 人" in told.text
@@ -249,10 +245,10 @@ async def test_offers_nobody_takes_expire_and_the_coordinators_are_told(
     late = await _tap(sb, world, "u-dora", world.offer_card_id("u-dora"), "take")
     assert late == f"#{world.shift_id} 嘅邀請已經截止，乜都冇改到。"
     assert "Dora" not in await world.chat.states(world.shift_id)
-    told_before = len(_private(sb, COORDINATOR))
+    told_before = len(notices(sb, COORDINATOR))
     await app.run_due_work()
     await app.wait_until_outbox_empty()
-    assert len(_private(sb, COORDINATOR)) == told_before
+    assert len(notices(sb, COORDINATOR)) == told_before
 
     # Coordinators can still assign directly.
     assert "✅" in await world.chat.say(f"/assign {world.shift_id} @Dora", at=("u-dora",))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -11,10 +12,10 @@ from sqlmodel import select
 from bot.app import BotApp
 from bot.clock import ManualClock
 from bot.settings import Settings
-from sandbox import Sandbox, SentMessage
+from sandbox import Sandbox
 from sandbox.templates import SHIPPED_CARD_TEMPLATE
 from storage.models import OutboxMessage, ShiftStep
-from tests.e2e.chat import COORDINATOR, ZONE, Chat, coordinator_settings
+from tests.e2e.chat import COORDINATOR, ZONE, Chat, coordinator_settings, notices
 
 TEMPLATE_ID = "dingshift-lifecycle.schema"
 PEOPLE = {"u-ada": "Ada", "u-ben": "Ben", "u-cat": "Cat"}
@@ -25,8 +26,10 @@ def settings(settings: Settings) -> Settings:
     return coordinator_settings(settings, card_template_id=TEMPLATE_ID)
 
 
-def _private(sb: Sandbox, staff_id: str) -> list[SentMessage]:
-    return [m for m in sb.sent_messages() if m.via == "oto_send" and staff_id in m.user_ids]
+async def _tap(sb: Sandbox, staff_id: str, out_track_id: str, action: str, shift_id: int) -> None:
+    await sb.wait_for_ack(
+        sb.tap_card(staff_id, out_track_id, {"action": action, "shift_id": shift_id})
+    )
 
 
 async def _steps(app: BotApp, shift_id: int) -> dict[str, str]:
@@ -81,20 +84,19 @@ async def test_a_published_shift_goes_through_its_lifecycle_as_the_clock_moves(
     card = sb.card(out_track_id)
     assert card is not None
     assert set(card.at_user_ids) == set(PEOPLE)
-    await sb.wait_for_ack(sb.tap_card("u-ada", out_track_id, {"action": "confirm",
-                                                               "shift_id": shift_id}))  # fmt: skip
-    await sb.wait_for_ack(sb.tap_card("u-ben", out_track_id, {"action": "decline",
-                                                               "shift_id": shift_id}))  # fmt: skip
+    await _tap(sb, "u-ada", out_track_id, "confirm", shift_id)
+    await _tap(sb, "u-ben", out_track_id, "decline", shift_id)
     assert sb.card_view(out_track_id, "u-cat")["status"] == "已確認 1/3"
 
     clock.set(starts - timedelta(hours=35, minutes=59))
     assert await app.run_due_work() == 1
     await app.wait_until_outbox_empty()
-    [nudge] = _private(sb, "u-cat")
+    [nudge] = notices(sb, "u-cat")
     assert "你仲未回覆" in nudge.text
-    assert _private(sb, "u-ada") == [] and _private(sb, "u-ben") == []  # noqa: PT018
+    assert [b["label"] for b in json.loads(nudge.view["buttons"])] == ["確認出席", "嚟唔到"]
+    assert notices(sb, "u-ada") == [] and notices(sb, "u-ben") == []  # noqa: PT018
     # Ben's decline left nobody eligible to offer the seat to (backfill), and said so at once.
-    nobody, summary = _private(sb, COORDINATOR)
+    nobody, summary = notices(sb, COORDINATOR)
     assert nobody.title == f"#{shift_id} 搵唔到人頂"
     assert "未回覆 1 人：Cat" in summary.text
     assert "仲缺 1 人" in summary.text
@@ -102,13 +104,13 @@ async def test_a_published_shift_goes_through_its_lifecycle_as_the_clock_moves(
     clock.set(starts - timedelta(hours=23, minutes=59))
     assert await app.run_due_work() == 1
     await app.wait_until_outbox_empty()
-    [reminder] = _private(sb, "u-ada")
+    [reminder] = notices(sb, "u-ada")
     assert "你已確認出席以下呢更" in reminder.text
     assert "港鐵C2出口" in reminder.text
     assert "手套、圍裙" in reminder.text
     assert "健康申報" in reminder.text
-    assert len(_private(sb, "u-cat")) == 1
-    assert _private(sb, "u-ben") == []
+    assert len(notices(sb, "u-cat")) == 1
+    assert notices(sb, "u-ben") == []
 
     sent_before = len(sb.sent_messages())
     assert await app.run_due_work() == 0
@@ -135,7 +137,7 @@ async def test_after_downtime_only_what_still_makes_sense_is_sent(
     card = sb.card(f"ds-confirm-{shift_id}")
     assert card is not None
     assert "好快開始" in card.public["body"]
-    assert [m for m in sb.sent_messages() if m.via == "oto_send"] == []
+    assert [notices(sb, staff_id) for staff_id in PEOPLE] == [[], [], []]
     assert await _steps(app, shift_id) == {
         "announce": "sent", "confirm": "sent", "nudge": "skipped", "remind": "merged",
     }  # fmt: skip
@@ -157,7 +159,7 @@ async def test_people_on_an_announced_shift_are_told_of_changes_and_its_card_fol
     await app.run_due_work()
     await app.wait_until_outbox_empty()
     for staff_id in PEOPLE:
-        [told] = _private(sb, staff_id)
+        [told] = notices(sb, staff_id)
         assert "有以下改動" in told.text
         assert "10:00–13:00" in told.text
         assert "11:00–14:00" in told.text
@@ -169,7 +171,7 @@ async def test_people_on_an_announced_shift_are_told_of_changes_and_its_card_fol
     await chat.say(f"/shift cancel {shift_id} 天文台八號風球")
     await app.run_due_work()
     await app.wait_until_outbox_empty()
-    cancelled = _private(sb, "u-ben")[-1]
+    cancelled = notices(sb, "u-ben")[-1]
     assert "已取消" in cancelled.text
     assert "天文台八號風球" in cancelled.text
     view = sb.card_view(out_track_id, "u-ben")
@@ -177,7 +179,7 @@ async def test_people_on_an_announced_shift_are_told_of_changes_and_its_card_fol
     assert view["buttons"] == "[]"
     await app.run_due_work()
     await app.wait_until_outbox_empty()
-    assert len(_private(sb, "u-ben")) == 2  # told once of each change
+    assert len(notices(sb, "u-ben")) == 2  # told once of each change
 
 
 async def test_a_shift_with_its_own_timing_gets_its_steps_when_it_says(
@@ -199,7 +201,7 @@ async def test_a_shift_with_its_own_timing_gets_its_steps_when_it_says(
     assert await app.run_due_work() == 1
     await app.wait_until_outbox_empty()
     assert await _steps(app, shift_id) == {"announce": "sent", "confirm": "sent", "nudge": "sent"}
-    assert _private(sb, "u-ada") != []
+    assert notices(sb, "u-ada") != []
 
     # The reminder keeps the organisation's 24 h; moving it later than the nudge is refused.
     refused = await chat.say(f"/shift edit {shift_id} remind=49h")
@@ -209,3 +211,48 @@ async def test_a_shift_with_its_own_timing_gets_its_steps_when_it_says(
     assert await app.run_due_work() == 0
     clock.set(starts - timedelta(hours=23, minutes=59))
     assert await app.run_due_work() == 1
+
+
+async def test_volunteers_answer_on_their_nudge_and_withdraw_from_their_reminder(
+    sb: Sandbox, clocked: tuple[BotApp, ManualClock]
+) -> None:
+    app, clock = clocked
+    chat, shift_id, starts = await _shift_with_people(sb, app, clock, days=4)
+    await chat.say(f"/shift publish {starts.date()}")
+    clock.set(starts - timedelta(hours=47))
+    await app.run_due_work()
+    group_card = f"ds-confirm-{shift_id}"
+    await app.wait_until_outbox_empty()
+    await _tap(sb, "u-ben", group_card, "confirm", shift_id)
+
+    clock.set(starts - timedelta(hours=35))
+    await app.run_due_work()
+    await app.wait_until_outbox_empty()
+    [nudge] = notices(sb, "u-cat")
+    assert [b["label"] for b in json.loads(nudge.view["buttons"])] == ["確認出席", "嚟唔到"]
+    await _tap(sb, "u-cat", nudge.out_track_id, "confirm", shift_id)
+    await app.wait_until_outbox_empty()
+    thanks = "✅ 你已確認出席，多謝！"
+    assert sb.card_view(nudge.out_track_id, "u-cat")["my_status"] == thanks
+    group_view = sb.card_view(group_card, "u-cat")
+    assert (group_view["status"], group_view["my_status"]) == ("已確認 2/3", thanks)
+    assert (await chat.states(shift_id))["Cat"] == "confirmed"
+
+    clock.set(starts - timedelta(hours=23))
+    await app.run_due_work()
+    await app.wait_until_outbox_empty()
+    reminder = notices(sb, "u-cat")[-1]
+    assert [b["label"] for b in json.loads(reminder.view["buttons"])] == ["臨時嚟唔到"]
+    card = sb.card(reminder.out_track_id)
+    assert card is not None
+    assert sorted(card.spaces) == [("IM_ROBOT", "u-ben"), ("IM_ROBOT", "u-cat")]  # one call
+    await _tap(sb, "u-cat", reminder.out_track_id, "decline", shift_id)
+    await app.wait_until_outbox_empty()
+    assert (await chat.states(shift_id))["Cat"] == "declined"
+    assert sb.card_view(group_card, "u-ada")["status"] == "已確認 1/3"
+    sorry = "已收到，你今次嚟唔到。我哋會搵人補上。"
+    assert sb.card_view(group_card, "u-cat")["my_status"] == sorry
+    assert sb.card_view(reminder.out_track_id, "u-cat")["my_status"] == sorry
+    assert sb.card_view(reminder.out_track_id, "u-ben")["my_status"] == thanks
+    # Nobody else is free: the coordinators hear of the open seat at once.
+    assert notices(sb, COORDINATOR)[-1].title == f"#{shift_id} 搵唔到人頂"

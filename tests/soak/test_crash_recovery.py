@@ -19,12 +19,14 @@ What the architecture guarantees, and so what is asserted:
   is applied twice.
 - Due work: each lifecycle step is recorded in the transaction that queues its messages, so a
   step is queued exactly once, however the kills fall.
-- Outgoing messages: a row is marked sent after DingTalk accepted it. A kill between the two
-  leaves the row pending and the restarted bot sends it again: at-least-once, with a window of
-  one HTTP response plus one commit. So a repeat is allowed only where a kill fell between two
-  copies, within ``AT_LEAST_ONCE_WINDOW_S`` of the first; each is counted and printed. (For a
-  card the repeat is a second createAndDeliver of the same outTrackId, which the sandbox answers
-  with success and ignores, so people still see one card; for messages people would see two.)
+- Outgoing: a row is marked sent after DingTalk accepted it. A kill between the two leaves the
+  row pending and the restarted bot sends it again, with a window of one HTTP response plus one
+  commit. So a repeated call is allowed only where a kill fell between two copies, within
+  ``AT_LEAST_ONCE_WINDOW_S`` of the first; each is counted and printed. For a card (the group's
+  confirm card, and every nudge, reminder, offer and coordinator notice, which are private cards)
+  the repeat is a second createAndDeliver of the same outTrackId: DingTalk keeps one card, so
+  people see one. Only robot messages, which have no idempotency key, can be seen twice: the
+  group announcement and replies to commands. Any other kind shown twice fails the test.
 """
 
 from __future__ import annotations
@@ -75,6 +77,8 @@ KILL_DELAY_S = 0.15
 STARTUP_KILL_CHANCE = 0.2
 """After a restart, the chance that the bot is killed again while it starts up."""
 STARTUP_KILL_S = (0.2, 2.0)
+ROBOT_MESSAGES = {"announce", "reply"}
+"""The only rows sent as robot messages (no idempotency key): anything else is a card."""
 AT_LEAST_ONCE_WINDOW_S = 2.0
 """How long after a copy reached DingTalk a kill may still cause a repeat: the bot only has to
 read the HTTP response and commit one row, which takes milliseconds; two seconds is generous
@@ -223,3 +227,6 @@ async def test_killing_the_bot_at_random_loses_nothing_and_repeats_only_in_fligh
     assert working >= MIN_KILLS // 4, "kills should catch the bot with work to finish"
     assert_week_complete(report)
     assert unexplained == [], unexplained
+    robot_messages = {row_label(row) for row in deliveries.rows if not row.kind.startswith("card")}
+    assert robot_messages <= ROBOT_MESSAGES, robot_messages
+    assert set(shown_twice) <= ROBOT_MESSAGES, shown_twice
