@@ -322,6 +322,46 @@ async def close_if_full(
     return len(still_open)
 
 
+async def follow_shift_change(
+    session: AsyncSession, *, shift: Shift, site: Site, settings: Settings, now: datetime
+) -> int:
+    """After an announced shift was edited or cancelled (jobs.changes), its open offers' cards
+    show it: a cancelled shift's offers close; an edited one's show the new details, and an
+    offer cannot outlast a start moved earlier. Returns how many offers were touched."""
+    assert shift.id is not None
+    still_open = await offers_on(session=session, shift_id=shift.id, state=OfferState.OPEN)
+    if shift.status == ShiftStatus.CANCELLED:
+        await close_offers(session=session, offers=[offer for offer, _ in still_open],
+                           state=OfferState.EXPIRED, now=now)  # fmt: skip
+        for offer, volunteer in still_open:
+            language = _reader(volunteer, settings)
+            await queue_offer_update(
+                session,
+                offer,
+                volunteer,
+                status=text("backfill.status_cancelled", language),
+                my_status=text("card.shift_cancelled", language, id=shift.id),
+                now=now,
+            )
+        return len(still_open)
+    for offer, volunteer in still_open:
+        if offer.deadline > shift.starts_at:
+            offer.deadline = shift.starts_at
+            session.add(offer)
+        language = _reader(volunteer, settings)
+        card = offer_card(shift, site, volunteer=volunteer, deadline=offer.deadline,
+                          settings=settings, language=language)  # fmt: skip
+        variables = card.public_variables(language)
+        row = card_update_row(
+            offer.out_track_id,
+            public={key: variables[key] for key in ("title", "body")},
+            version=f"r{shift.revision}",
+            now=now,
+        )
+        await enqueue(session=session, message=row)
+    return len(still_open)
+
+
 async def queue_offer_update(
     session: AsyncSession,
     offer: Offer,

@@ -1,7 +1,8 @@
 """Telling people about changes to a shift they are on, after it was announced.
 
 Editing or cancelling an announced shift records a ``shift_change`` row (storage.shifts); this
-pass of the due-work job turns each into a private card to everyone on the shift and, when the
+pass of the due-work job turns each into a private card to everyone on the shift, an update of
+the open backfill offers' cards (closed if the shift was cancelled) and, when the
 confirm card is out, an update of that card. The row is marked notified in the same transaction.
 """
 
@@ -16,6 +17,7 @@ from bot.cards import out_track_id
 from bot.messages import Language, Phrase, text
 from bot.outbox import card_update_row
 from bot.settings import Settings
+from handlers.backfill import follow_shift_change
 from handlers.render import when_label
 from handlers.shift_cards import confirm_card, queue_notice
 from jobs.steps import by_language, shift_block, site_group
@@ -51,7 +53,8 @@ async def _notify(
     change = await find_change(session=session, change_id=change_id)
     if change is None or change.notified_at is not None:
         return
-    shift = await find_shift(session=session, shift_id=change.shift_id)
+    # Locked like a take tap: the shift's open offers may be closed below.
+    shift = await find_shift(session=session, shift_id=change.shift_id, for_update=True)
     found = await site_group(session, shift) if shift else None
     if shift is not None and found is not None:
         site, _ = found
@@ -71,6 +74,7 @@ async def _notify(
                 language=language,
                 now=now,
             )
+        await follow_shift_change(session, shift=shift, site=site, settings=settings, now=now)
         if Step.CONFIRM in await handled_steps(session=session, shift_id=shift.id or 0):
             await _update_card(session, change, shift=shift, site=site, settings=settings, now=now)
     change.notified_at = now

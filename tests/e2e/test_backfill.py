@@ -282,3 +282,37 @@ async def test_unassigning_offers_the_seat_and_the_reply_says_to_whom(
     offers = await _offers(app, world.shift_id)
     assert {state for state, _ in offers.values()} == {OfferState.LOST}
     assert sb.card_view(world.offer_card_id("u-dora"), "u-dora")["status"] == "已經有人頂上"
+
+
+async def test_open_offers_follow_an_edit_and_close_when_the_shift_is_cancelled(
+    sb: Sandbox, clocked: tuple[BotApp, ManualClock]
+) -> None:
+    app, clock = clocked
+    world = await _world(sb, app, clock)
+    await _tap(sb, world, "u-ben", world.confirm_card_id, "decline")
+    await app.wait_until_outbox_empty()
+
+    edited = await world.chat.say(f"/shift edit {world.shift_id} meet=「港鐵B出口」")
+    assert "港鐵B出口" in edited
+    await app.run_due_work()
+    await app.wait_until_outbox_empty()
+    for staff_id in OFFERED:
+        view = sb.card_view(world.offer_card_id(staff_id), staff_id)
+        assert "港鐵B出口" in view["body"]
+        assert "港鐵C2出口" not in view["body"]
+        assert json.loads(view["buttons"])[0]["action"] == "take"  # still open
+    assert {state for state, _ in (await _offers(app, world.shift_id)).values()} == {"open"}
+
+    await world.chat.say(f"/shift cancel {world.shift_id} 天文台八號風球")
+    await app.run_due_work()
+    await app.wait_until_outbox_empty()
+    offers = await _offers(app, world.shift_id)
+    assert {state for state, _ in offers.values()} == {OfferState.EXPIRED}
+    for staff_id in OFFERED:
+        view = sb.card_view(world.offer_card_id(staff_id), staff_id)
+        assert view["status"] == "呢更已經取消"
+        assert view["my_status"] == f"#{world.shift_id} 呢更已經取消，唔使再回覆。"
+        assert view["buttons"] == "[]"
+    late = await _tap(sb, world, "u-dora", world.offer_card_id("u-dora"), "take")
+    assert late == f"#{world.shift_id} 呢更已經取消，唔使再回覆。"
+    assert "Dora" not in await world.chat.states(world.shift_id)
