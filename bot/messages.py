@@ -623,7 +623,6 @@ CATALOGUE: Final[Mapping[str, Mapping[Language, str]]] = {
     "rule.day_short.fri": {"zh-HK": "五", "en": "Fri"},
     "rule.day_short.sat": {"zh-HK": "六", "en": "Sat"},
     "rule.day_short.sun": {"zh-HK": "日", "en": "Sun"},
-    "template.date": {"zh-HK": "{date}（{weekday}）", "en": "{weekday} {date}"},
     "template.summary": {
         "zh-HK": "{rule} {time}，需要 {need} 人",
         "en": "{rule}, {time}, {need} needed",

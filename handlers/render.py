@@ -10,20 +10,20 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.messages import Language, join_list, text
-from planner.registration import WEEKDAY_NAMES_ZH, WEEKDAYS, language_name
+from planner.registration import WEEKDAYS, language_name
 from storage.models import Shift, ShiftDetails, Site
 
 
 def weekday_short(day: date, language: Language) -> str:
     """``六`` / ``Sat``."""
-    if language == "zh-HK":
-        return WEEKDAY_NAMES_ZH[day.weekday()].removeprefix("星期")
-    return WEEKDAYS[day.weekday()].capitalize()
+    return text(f"rule.day_short.{WEEKDAYS[day.weekday()]}", language)
 
 
-def day_label(day: date, language: Language) -> str:
-    """``六 12-06`` / ``Sat 12-06``."""
-    return f"{weekday_short(day, language)} {day:%m-%d}"
+def day_label(day: date, language: Language, today: date | None = None) -> str:
+    """``六 12-06`` / ``Sat 12-06``; given ``today``, with the year when it is another year's
+    (``六 2027-01-02``). Every reply, card and list writes a day this way."""
+    shown = day.isoformat() if today is not None and day.year != today.year else f"{day:%m-%d}"
+    return f"{weekday_short(day, language)} {shown}"
 
 
 def local_window(shift: Shift, zone: ZoneInfo) -> tuple[datetime, datetime]:

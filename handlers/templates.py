@@ -26,7 +26,7 @@ from bot.messages import Language, Phrase, join_list, text
 from bot.router import CommandContext, CommandSpec, Reply, UsageError
 from bot.settings import ScheduleSettings
 from handlers.details import OFFSET_OPTIONS, check_offsets, details_from, invalid, timing_line
-from handlers.render import details_lines
+from handlers.render import day_label, details_lines
 from planner.dates import parse_date, parse_time_range
 from planner.permissions import sees_district
 from planner.recurrence import Recurrence, parse_rule
@@ -76,13 +76,6 @@ def rule_words(rule: Recurrence, language: Language) -> str:
     return text("rule.every_weeks", language, weeks=rule.every_weeks, days=days)
 
 
-def day_label(day: date, today: date, language: Language) -> str:
-    """``11-29（六）`` / ``Sat 11-29``; the year only when it is not this year."""
-    shown = f"{day:%m-%d}" if day.year == today.year else day.isoformat()
-    weekday = Phrase(f"rule.day_short.{WEEKDAYS[day.weekday()]}")
-    return text("template.date", language, date=shown, weekday=weekday)
-
-
 def time_range(start: time, end: time) -> str:
     return f"{start:%H:%M}–{end:%H:%M}"
 
@@ -115,7 +108,7 @@ def detail_lines(
 def dates_line(key: str, shifts: Sequence[Shift], today: date, language: Language) -> str:
     """``key`` (with ``count`` and ``dates``) naming the first few shifts' days."""
     days = sorted(shift.occurs_on for shift in shifts)
-    shown = join_list([day_label(day, today, language) for day in days[:SHOWN_DATES]], language)
+    shown = join_list([day_label(day, language, today) for day in days[:SHOWN_DATES]], language)
     if len(days) > SHOWN_DATES:
         shown += " …"
     return text(key, language, count=len(days), dates=shown)
@@ -272,7 +265,7 @@ def _edit_report(report: TemplateEdit, today: date, language: Language) -> list[
         for kept in report.kept:
             reason = text(f"template.kept.{kept.refusal.reason}", language,
                           other=kept.refusal.conflicting_shift_id)  # fmt: skip
-            when = day_label(kept.shift.occurs_on, today, language)
+            when = day_label(kept.shift.occurs_on, language, today)
             line = text("template.kept_line", language, id=kept.shift.id, date=when,
                         reason=reason)  # fmt: skip
             lines.append("  - " + line)

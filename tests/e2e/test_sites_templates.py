@@ -16,7 +16,7 @@ from sqlmodel import SQLModel, col, select
 
 from bot.app import BotApp
 from bot.settings import Settings
-from handlers.templates import day_label
+from handlers.render import day_label
 from planner.recurrence import occurrences, parse_rule
 from sandbox import Sandbox
 from storage.models import Shift, ShiftStatus, ShiftTemplate, Site, Volunteer
@@ -202,7 +202,7 @@ async def test_template_add_creates_its_shifts_over_the_horizon(
     assert f"{RULE_WORDS[rule]} 09:00–12:00，需要 6 人" in reply
     assert "語言要求：普通話 ≥1" in reply
     assert "裝備：gloves、apron" in reply
-    assert f"已開 {len(expected)} 更：{day_label(expected[0], today, 'zh-HK')}" in reply
+    assert f"已開 {len(expected)} 更：{day_label(expected[0], 'zh-HK', today)}" in reply
 
     # The horizon rolling forward again creates nothing new.
     async with bot.sessions.begin() as session:
