@@ -10,10 +10,6 @@ from bot.settings import Settings, load_settings
 from sandbox import Sandbox
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "soak: a simulated week through the sandbox (slow)")
-
-
 @pytest.fixture
 def settings(sb: Sandbox, database_url: str) -> Settings:
     return load_settings(
