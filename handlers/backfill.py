@@ -306,20 +306,36 @@ async def close_if_full(
     if await seats_taken(session=session, shift_id=shift.id) < shift.headcount:
         return 0
     still_open = await offers_on(session=session, shift_id=shift.id, state=OfferState.OPEN)
-    await close_offers(
-        session=session, offers=[offer for offer, _ in still_open], state=OfferState.LOST, now=now
-    )
-    for offer, volunteer in still_open:
+    await close_offers_saying(session, still_open, state=OfferState.LOST, settings=settings,
+                              status_key="backfill.status_filled",
+                              my_status_key="backfill.already_taken", now=now)  # fmt: skip
+    return len(still_open)
+
+
+async def close_offers_saying(
+    session: AsyncSession,
+    offers: Sequence[tuple[Offer, Volunteer]],
+    *,
+    state: OfferState,
+    settings: Settings,
+    status_key: str,
+    my_status_key: str,
+    now: datetime,
+) -> None:
+    """Close ``offers`` as ``state``; each card loses its button and says why, in its reader's
+    language (``my_status_key`` may name the shift as ``id``)."""
+    await close_offers(session=session, offers=[offer for offer, _ in offers], state=state,
+                       now=now)  # fmt: skip
+    for offer, volunteer in offers:
         language = _reader(volunteer, settings)
         await queue_offer_update(
             session,
             offer,
             volunteer,
-            status=text("backfill.status_filled", language),
-            my_status=text("backfill.already_taken", language, id=shift.id),
+            status=text(status_key, language),
+            my_status=text(my_status_key, language, id=offer.shift_id),
             now=now,
         )
-    return len(still_open)
 
 
 async def follow_shift_change(
@@ -331,18 +347,9 @@ async def follow_shift_change(
     assert shift.id is not None
     still_open = await offers_on(session=session, shift_id=shift.id, state=OfferState.OPEN)
     if shift.status == ShiftStatus.CANCELLED:
-        await close_offers(session=session, offers=[offer for offer, _ in still_open],
-                           state=OfferState.EXPIRED, now=now)  # fmt: skip
-        for offer, volunteer in still_open:
-            language = _reader(volunteer, settings)
-            await queue_offer_update(
-                session,
-                offer,
-                volunteer,
-                status=text("backfill.status_cancelled", language),
-                my_status=text("card.shift_cancelled", language, id=shift.id),
-                now=now,
-            )
+        await close_offers_saying(session, still_open, state=OfferState.EXPIRED,
+                                  settings=settings, status_key="backfill.status_cancelled",
+                                  my_status_key="card.shift_cancelled", now=now)  # fmt: skip
         return len(still_open)
     for offer, volunteer in still_open:
         if offer.deadline > shift.starts_at:

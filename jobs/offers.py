@@ -14,13 +14,13 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.messages import join_list, reader_language, text
+from bot.messages import join_list, text
 from bot.settings import Settings
-from handlers.backfill import notify_coordinators, queue_offer_update
+from handlers.backfill import close_offers_saying, notify_coordinators
 from jobs.steps import shift_block, site_group
 from storage.database import SessionFactory
 from storage.models import OfferState, ShiftStatus
-from storage.offers import close_offers, expired_offers, shifts_with_expired_offers
+from storage.offers import expired_offers, shifts_with_expired_offers
 from storage.shifts import find_shift, seats_taken
 
 log = logging.getLogger(__name__)
@@ -47,22 +47,16 @@ async def _expire(session: AsyncSession, shift_id: int, settings: Settings, now:
     due = await expired_offers(session=session, shift_id=shift_id, now=now)
     if not due:
         return 0  # taken or expired by someone else since the list was read
-    await close_offers(
-        session=session, offers=[offer for offer, _ in due], state=OfferState.EXPIRED, now=now
-    )
     cancelled = shift.status == ShiftStatus.CANCELLED
-    for offer, volunteer in due:
-        language = reader_language(volunteer.language_preference, settings.org.language)
-        status_key = "backfill.status_cancelled" if cancelled else "backfill.status_expired"
-        my_key = "card.shift_cancelled" if cancelled else "backfill.expired"
-        await queue_offer_update(
-            session,
-            offer,
-            volunteer,
-            status=text(status_key, language),
-            my_status=text(my_key, language, id=shift_id),
-            now=now,
-        )
+    await close_offers_saying(
+        session,
+        due,
+        state=OfferState.EXPIRED,
+        settings=settings,
+        status_key="backfill.status_cancelled" if cancelled else "backfill.status_expired",
+        my_status_key="card.shift_cancelled" if cancelled else "backfill.expired",
+        now=now,
+    )
     vacancies = shift.headcount - await seats_taken(session=session, shift_id=shift_id)
     found = await site_group(session, shift)
     if cancelled or shift.starts_at <= now or vacancies <= 0 or found is None:

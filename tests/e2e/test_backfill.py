@@ -113,6 +113,14 @@ async def _world(sb: Sandbox, app: BotApp, clock: ManualClock) -> World:
     return world
 
 
+async def _world_with_offers(sb: Sandbox, app: BotApp, clock: ManualClock) -> World:
+    """The world after Ben declined: his seat offered to Dora, Eli and Fay."""
+    world = await _world(sb, app, clock)
+    await _tap(sb, world, "u-ben", world.confirm_card_id, "decline")
+    await app.wait_until_outbox_empty()
+    return world
+
+
 def _check_the_offer_card(sb: Sandbox, world: World, staff_id: str) -> None:
     """Delivered privately into the 1:1 robot chat, with the shift's details and one button."""
     card = sb.card(world.offer_card_id(staff_id))
@@ -214,9 +222,7 @@ async def test_offers_nobody_takes_expire_and_the_coordinators_are_told(
     sb: Sandbox, clocked: tuple[BotApp, ManualClock]
 ) -> None:
     app, clock = clocked
-    world = await _world(sb, app, clock)
-    await _tap(sb, world, "u-ben", world.confirm_card_id, "decline")
-    await app.wait_until_outbox_empty()
+    world = await _world_with_offers(sb, app, clock)
     assert list(await _offers(app, world.shift_id)) == list(OFFERED)
     before = len(notices(sb, COORDINATOR))
 
@@ -288,9 +294,7 @@ async def test_open_offers_follow_an_edit_and_close_when_the_shift_is_cancelled(
     sb: Sandbox, clocked: tuple[BotApp, ManualClock]
 ) -> None:
     app, clock = clocked
-    world = await _world(sb, app, clock)
-    await _tap(sb, world, "u-ben", world.confirm_card_id, "decline")
-    await app.wait_until_outbox_empty()
+    world = await _world_with_offers(sb, app, clock)
 
     edited = await world.chat.say(f"/shift edit {world.shift_id} meet=「港鐵B出口」")
     assert "港鐵B出口" in edited

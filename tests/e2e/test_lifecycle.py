@@ -55,6 +55,18 @@ async def _shift_with_people(
     return chat, shift_id, datetime.combine(day, time(10), tzinfo=ZONE)
 
 
+async def _carded_shift(
+    sb: Sandbox, app: BotApp, clock: ManualClock
+) -> tuple[Chat, int, datetime]:
+    """A shift four days out, published, at T−47 h: announced and its card out."""
+    chat, shift_id, starts = await _shift_with_people(sb, app, clock, days=4)
+    await chat.say(f"/shift publish {starts.date()}")
+    clock.set(starts - timedelta(hours=47))
+    assert await app.run_due_work() == 2  # announcement and card, one run
+    await app.wait_until_outbox_empty()
+    return chat, shift_id, starts
+
+
 async def test_a_published_shift_goes_through_its_lifecycle_as_the_clock_moves(
     sb: Sandbox, clocked: tuple[BotApp, ManualClock]
 ) -> None:
@@ -147,11 +159,7 @@ async def test_people_on_an_announced_shift_are_told_of_changes_and_its_card_fol
     sb: Sandbox, clocked: tuple[BotApp, ManualClock]
 ) -> None:
     app, clock = clocked
-    chat, shift_id, starts = await _shift_with_people(sb, app, clock, days=4)
-    await chat.say(f"/shift publish {starts.date()}")
-    clock.set(starts - timedelta(hours=47))
-    assert await app.run_due_work() == 2  # announcement and card, one run
-    await app.wait_until_outbox_empty()
+    chat, shift_id, _ = await _carded_shift(sb, app, clock)
     out_track_id = f"ds-confirm-{shift_id}"
 
     edited = await chat.say(f"/shift edit {shift_id} time=11:00-14:00 meet=「港鐵B出口」")
@@ -217,12 +225,8 @@ async def test_volunteers_answer_on_their_nudge_and_withdraw_from_their_reminder
     sb: Sandbox, clocked: tuple[BotApp, ManualClock]
 ) -> None:
     app, clock = clocked
-    chat, shift_id, starts = await _shift_with_people(sb, app, clock, days=4)
-    await chat.say(f"/shift publish {starts.date()}")
-    clock.set(starts - timedelta(hours=47))
-    await app.run_due_work()
+    chat, shift_id, starts = await _carded_shift(sb, app, clock)
     group_card = f"ds-confirm-{shift_id}"
-    await app.wait_until_outbox_empty()
     await _tap(sb, "u-ben", group_card, "confirm", shift_id)
 
     clock.set(starts - timedelta(hours=35))
