@@ -379,6 +379,7 @@ CATALOGUE: Final[Mapping[str, Mapping[Language, str]]] = {
     "shift.field.equipment": {"zh-HK": "裝備", "en": "Equipment"},
     "shift.field.tasks": {"zh-HK": "工作", "en": "Tasks"},
     "shift.field.health": {"zh-HK": "健康申報", "en": "Health declaration"},
+    "shift.field.announce": {"zh-HK": "群組公佈", "en": "Announcement"},
     "shift.field.confirm": {"zh-HK": "確認卡", "en": "Confirm card"},
     "shift.field.nudge": {"zh-HK": "催覆", "en": "Nudge"},
     "shift.field.remind": {"zh-HK": "提醒", "en": "Reminder"},
@@ -458,6 +459,15 @@ CATALOGUE: Final[Mapping[str, Mapping[Language, str]]] = {
     },
     "roster.language_missing": {"zh-HK": "缺 {count}", "en": "{count} short"},
     "roster.vacancies": {"zh-HK": "⚠️ 仲缺 {count} 人", "en": "⚠️ {count} more needed"},
+    "roster.unpublished": {
+        "zh-HK": "📝 未發佈：`/shift publish` 之後先會公佈同發確認卡。",
+        "en": "📝 Not published: the announcement and cards start after `/shift publish`.",
+    },
+    "roster.next": {"zh-HK": "⏭️ 下一步：{step}，{when}", "en": "⏭️ Next: {step}, {when}"},
+    "roster.next_now": {
+        "zh-HK": "⏭️ 下一步：{step}，即將發出",
+        "en": "⏭️ Next: {step}, going out now",
+    },
     # sites and templates
     "command.site_add": {
         "zh-HK": "新增地點（喺嗰個地點嘅群組打，公告同卡片就會發去嗰度）",

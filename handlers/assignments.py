@@ -20,14 +20,17 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.messages import Language, join_list, text
+from bot.messages import Language, Phrase, join_list, text
 from bot.router import CommandContext, CommandSpec, Reply, UsageError
 from handlers.backfill import close_if_full, offered_line, open_vacancy
-from handlers.render import when_label
+from handlers.details import lifecycle_offsets, shift_progress
+from handlers.render import day_label, when_label
 from handlers.shifts import may_see, refuse_unless_open, shift_from_words, site_of
 from planner.conflicts import Refusal
+from planner.lifecycle import next_step
 from planner.needs import needs_unmet
 from planner.registration import language_name
+from storage.lifecycle import handled_steps
 from storage.models import HOLDS_A_SEAT, AssignmentState, Shift, ShiftStatus, Volunteer
 from storage.shifts import book, find_shift, people_on, seats_taken, unbook
 from storage.volunteers import find_volunteer
@@ -255,7 +258,30 @@ async def handle_roster(ctx: CommandContext) -> list[Reply]:
         lines.append(text("roster.languages", language, cover=cover))
     if len(holding) < shift.headcount and shift.status == ShiftStatus.SCHEDULED:
         lines.append(text("roster.vacancies", language, count=shift.headcount - len(holding)))
+    progress = await _lifecycle_line(ctx, shift)
+    if progress is not None:
+        lines.append(progress)
     return [Reply("\n\n".join(lines))]
+
+
+async def _lifecycle_line(ctx: CommandContext, shift: Shift) -> str | None:
+    """Where the shift is in its lifecycle: not published yet, or the next step and when."""
+    if shift.status != ShiftStatus.SCHEDULED or shift.starts_at <= ctx.now:
+        return None
+    if shift.published_at is None:
+        return text("roster.unpublished", ctx.language)
+    done = await handled_steps(session=ctx.session, shift_id=shift.id or 0)
+    upcoming = next_step(
+        shift_progress(shift, done), lifecycle_offsets(shift, ctx.settings.schedule)
+    )
+    if upcoming is None:
+        return None
+    step = Phrase(f"shift.field.{upcoming.step}")
+    if upcoming.at <= ctx.now:
+        return text("roster.next_now", ctx.language, step=step)
+    local = upcoming.at.astimezone(ctx.settings.org.zone)
+    when = f"{day_label(local.date(), ctx.language)} {local:%H:%M}"
+    return text("roster.next", ctx.language, step=step, when=when)
 
 
 ASSIGN = CommandSpec(

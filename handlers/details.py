@@ -7,17 +7,18 @@ organisation's ``[schedule]`` value).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import logging
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from bot.messages import Language, text
 from bot.router import UsageError
 from bot.settings import ScheduleSettings
 from planner.dates import parse_hours_before
-from planner.lifecycle import Offsets
+from planner.lifecycle import Offsets, ShiftProgress, Step
 from planner.needs import parse_headcount, parse_items, parse_language_needs, parse_yes_no
 from planner.registration import InvalidChoice
-from storage.models import ShiftDetails
+from storage.models import Shift, ShiftDetails, ShiftStatus
 
 # Option -> the ShiftDetails field holding the hours before the start its step falls due.
 OFFSET_OPTIONS = {"confirm": "confirm_hours_before", "nudge": "nudge_hours_before",
@@ -27,6 +28,7 @@ OFFSET_FIELDS = tuple(OFFSET_OPTIONS.values())
 DETAIL_OPTIONS = frozenset({"need", "title", "lang", "meet", "contact", "equipment", "tasks",
                             "health", *OFFSET_OPTIONS})  # fmt: skip
 MAX_TEXT = 256
+log = logging.getLogger(__name__)
 
 
 def _text(option: str, value: str, limit: int = MAX_TEXT) -> str:
@@ -69,8 +71,25 @@ def invalid(error: InvalidChoice) -> UsageError:
 
 
 def lifecycle_offsets(details: ShiftDetails, schedule: ScheduleSettings) -> Offsets:
-    """When a shift's (or a template's shifts') steps fall due: its own hours over the org's."""
-    return schedule.offsets().overridden(*(getattr(details, field) for field in OFFSET_FIELDS))
+    """When a shift's (or a template's shifts') steps fall due: its own hours over the org's;
+    the organisation's alone when the two no longer fit together (``[schedule]`` changed since
+    the shift's own were set)."""
+    try:
+        return schedule.offsets().overridden(*(getattr(details, field) for field in OFFSET_FIELDS))
+    except ValueError:
+        log.warning("own lifecycle timing out of order; the organisation's is used")
+        return schedule.offsets()
+
+
+def shift_progress(shift: Shift, done: Collection[str]) -> ShiftProgress:
+    """What the lifecycle rules need of a shift, ``done`` being its handled steps."""
+    return ShiftProgress(
+        shift_id=shift.id or 0,
+        starts_at=shift.starts_at,
+        published=shift.published_at is not None,
+        cancelled=shift.status == ShiftStatus.CANCELLED,
+        done=frozenset(Step(step) for step in done),
+    )
 
 
 def check_offsets(

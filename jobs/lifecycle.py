@@ -14,15 +14,15 @@ from datetime import datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.settings import ScheduleSettings, Settings
-from handlers.details import lifecycle_offsets
+from handlers.details import lifecycle_offsets, shift_progress
 from jobs.changes import notify_changes
 from jobs.offers import expire_offers
 from jobs.steps import queue_announcement, queue_confirm_card, queue_nudges, queue_reminders
 from planner.dates import MAX_HOURS_BEFORE
-from planner.lifecycle import DuePlan, Offsets, ShiftProgress, Step, due_steps
+from planner.lifecycle import DuePlan, Step, due_steps
 from storage.database import SessionFactory
 from storage.lifecycle import handled_steps, record_steps, shifts_in_lifecycle
-from storage.models import Shift, ShiftStatus
+from storage.models import Shift
 from storage.shifts import find_shift
 
 log = logging.getLogger(__name__)
@@ -68,28 +68,10 @@ ACTIONS: dict[Step, StepAction] = {
 LONGEST_OFFSET = timedelta(hours=MAX_HOURS_BEFORE)
 
 
-def shift_offsets(shift: Shift, schedule: ScheduleSettings) -> Offsets:
-    """The shift's own timing over the organisation's; the organisation's alone when the two
-    no longer fit together (the ``[schedule]`` defaults changed since the shift was set)."""
-    try:
-        return lifecycle_offsets(shift, schedule)
-    except ValueError:
-        log.warning("shift's own timing is out of order; the organisation's is used",
-                    extra={"shift": shift.id})  # fmt: skip
-        return schedule.offsets()
-
-
 def plan_for(
     shift: Shift, done: frozenset[str], schedule: ScheduleSettings, now: datetime
 ) -> DuePlan:
-    progress = ShiftProgress(
-        shift_id=shift.id or 0,
-        starts_at=shift.starts_at,
-        published=shift.published_at is not None,
-        cancelled=shift.status == ShiftStatus.CANCELLED,
-        done=frozenset(Step(step) for step in done),
-    )
-    return due_steps(progress, shift_offsets(shift, schedule), now)
+    return due_steps(shift_progress(shift, done), lifecycle_offsets(shift, schedule), now)
 
 
 async def shifts_due(

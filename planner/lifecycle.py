@@ -67,7 +67,7 @@ class Step(StrEnum):
 _ORDER: Final = {step: index for index, step in enumerate(Step)}
 
 AT_ONCE: Final = datetime.min.replace(tzinfo=UTC)
-"""What :func:`next_due_at` gives when the announcement is pending: it has been due since the
+"""What :func:`next_step` gives when the announcement is pending: it has been due since the
 shift was published, a moment the progress does not carry; any ``now`` is past it."""
 
 
@@ -191,17 +191,27 @@ def due_steps(progress: ShiftProgress, offsets: Offsets, now: datetime) -> DuePl
     return DuePlan(_in_order(send), _in_order(merged), _in_order(skip))
 
 
-def next_due_at(progress: ShiftProgress, offsets: Offsets) -> datetime | None:
-    """From when :func:`due_steps` has something to do for this shift, or None if never again.
+@dataclass(frozen=True)
+class NextStep:
+    step: Step
+    at: datetime
+    """From when :func:`due_steps` has it to do; may be past (overdue), or :data:`AT_ONCE`."""
 
-    For the scheduler's sleep and the coordinators' status. The moment may be past (overdue
-    work, to catch up now; :data:`AT_ONCE` for a pending announcement) and is always before the
-    start; but once the shift has started nothing is due any more, whatever this says, so the
-    caller only asks it about shifts that have not started.
+
+def next_step(progress: ShiftProgress, offsets: Offsets) -> NextStep | None:
+    """The step :func:`due_steps` will plan next for this shift and from when, or None if
+    nothing is ever due again; for the coordinators' view of a shift.
+
+    The moment may be past (overdue work, to catch up now; :data:`AT_ONCE` for a pending
+    announcement) and is always before the start; but once the shift has started nothing is
+    due any more, whatever this says, so the caller only asks it about shifts that have not
+    started. The step is the earliest pending one; :func:`due_steps` may still merge or skip it.
     """
     if not progress.published or progress.cancelled:
         return None
-    return min(
-        (_due_at(step, progress, offsets) for step in Step if step not in progress.done),
-        default=None,
-    )
+    pending = [
+        NextStep(step, _due_at(step, progress, offsets))
+        for step in Step
+        if step not in progress.done
+    ]
+    return min(pending, key=lambda upcoming: (upcoming.at, _ORDER[upcoming.step]), default=None)

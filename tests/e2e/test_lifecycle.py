@@ -12,6 +12,7 @@ from sqlmodel import select
 from bot.app import BotApp
 from bot.clock import ManualClock
 from bot.settings import Settings
+from handlers.render import day_label
 from sandbox import Sandbox
 from sandbox.templates import SHIPPED_CARD_TEMPLATE
 from storage.models import OutboxMessage, ShiftStep
@@ -197,8 +198,14 @@ async def test_a_shift_with_its_own_timing_gets_its_steps_when_it_says(
     chat, shift_id, starts = await _shift_with_people(
         sb, app, clock, days=5, timing="confirm=3d nudge=2d"
     )
+    assert "📝 未發佈" in await chat.say(f"/roster {shift_id}")
     await chat.say(f"/shift publish {starts.date()}")
+    assert "⏭️ 下一步：群組公佈，即將發出" in await chat.say(f"/roster {shift_id}")
     assert await app.run_due_work() == 1  # the announcement
+    await app.wait_until_outbox_empty()
+    card_at = starts - timedelta(hours=72)
+    expected = f"⏭️ 下一步：確認卡，{day_label(card_at.date(), 'zh-HK')} {card_at:%H:%M}"
+    assert expected in await chat.say(f"/roster {shift_id}")
 
     clock.set(starts - timedelta(hours=71, minutes=59))  # the organisation's 48 h is a day off
     assert await app.run_due_work() == 1

@@ -215,6 +215,7 @@ async def test_unassign_and_the_roster(chat: Chat) -> None:
         "- 已確認（1）：Ann\n- 待回覆（1）：Bob\n- 婉拒（1）：Cat\n- 已除名（1）：Dan",
         "語言（按已編嘅人）：普通話 1/1 ✅、英文 0/2 ⚠️缺 2",
         "⚠️ 仲缺 4 人",
+        "📝 未發佈：`/shift publish` 之後先會公佈同發確認卡。",
     ]
     not_on = await chat.say(f"/unassign {shift_id} @Dan", at=("u-dan",))
     assert not_on == f"ℹ️ Dan 本身冇編入 #{shift_id}"
@@ -387,6 +388,7 @@ async def test_an_english_organisation_gets_english_replies(
             "0/1 confirmed · 1/1 booked",
             "- Invited, no answer yet (1): Ann",
             "Languages (people booked): English 1/1 ✅",
+            "📝 Not published: the announcement and cards start after `/shift publish`.",
         ]
         refused = await chat.say("/shift edit 1 need=0")
         assert refused.startswith("need=“0” is not valid.")
