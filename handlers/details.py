@@ -77,7 +77,8 @@ def lifecycle_offsets(details: ShiftDetails, schedule: ScheduleSettings) -> Offs
     try:
         return schedule.offsets().overridden(*(getattr(details, field) for field in OFFSET_FIELDS))
     except ValueError:
-        log.warning("own lifecycle timing out of order; the organisation's is used")
+        log.warning("own lifecycle timing out of order; the organisation's is used",
+                    extra={"shift_or_template": getattr(details, "id", None)})  # fmt: skip
         return schedule.offsets()
 
 
