@@ -851,7 +851,7 @@ async def step_outcomes(sessions: SessionFactory) -> dict[int, dict[str, str]]:
 
 
 def recipients(deliveries: Deliveries, kind: str) -> dict[int, Counter[str]]:
-    """shift id -> how many copies of their ``ds-<kind>-<shift id>-<staffId>`` card each person
+    """shift id -> how many copies of the ``ds-<kind>-<shift id>-<language>`` cards each person
     received (the private notices), e.g. ``remind`` or ``nudge``."""
     found: dict[int, Counter[str]] = defaultdict(Counter)
     prefix = f"ds-{kind}-"
