@@ -73,19 +73,24 @@ def month_of(instant: datetime, zone: ZoneInfo) -> str:
 def reply_row(
     message: ChatMessage, reply: Reply, *, sequence: int, now: datetime
 ) -> OutboxMessage:
-    """The outbox row answering ``message``; its dedup key ties it to the message for good."""
+    """The outbox row answering ``message``; its dedup key ties it to the message for good.
+
+    Without a live session webhook, a group reply goes through the group send API and a reply
+    in a 1:1 chat through the 1:1 send API, to the sender."""
     sender = message.sender.staff_id
-    private = reply.private or not message.is_group
-    mention = [sender] if sender and message.is_group and not reply.private else []
+    in_group = message.is_group
     return OutboxMessage(
         dedup_key=f"reply:{message.msg_id}:{sequence}",
         kind=KIND_REPLY,
-        conversation_id=None if reply.private else message.conversation_id,
-        user_ids=[sender] if private and sender else [],
-        payload={"title": REPLY_TITLE, "text": reply.text, "at_user_ids": mention},
-        session_webhook=None if reply.private else message.session_webhook,
-        session_webhook_expires_at=None if reply.private else message.session_webhook_expires_at,
-        essential=True,
+        conversation_id=message.conversation_id if in_group else None,
+        user_ids=[sender] if sender and not in_group else [],
+        payload={
+            "title": REPLY_TITLE,
+            "text": reply.text,
+            "at_user_ids": [sender] if sender and in_group else [],
+        },
+        session_webhook=message.session_webhook,
+        session_webhook_expires_at=message.session_webhook_expires_at,
         next_attempt_at=now,
         created_at=now,
     )

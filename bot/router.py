@@ -25,8 +25,6 @@ from storage.models import Volunteer
 class Reply:
     text: str
     """Markdown."""
-    private: bool = False
-    """Send 1:1 to the sender instead of into the conversation."""
 
 
 @dataclass(frozen=True)

@@ -119,12 +119,14 @@ def _group_row(key: str, cid: str, *, due: datetime, essential: bool = True) -> 
     )
 
 
-def _message(cid: str, *, webhook: str, expires_at: datetime, now: datetime) -> ChatMessage:
+def _message(
+    cid: str, *, webhook: str, expires_at: datetime, now: datetime, is_group: bool = True
+) -> ChatMessage:
     """A message as parsed from a frame, for webhooks the sandbox did not hand out."""
     return ChatMessage(
         msg_id="msg-1",
         conversation_id=cid,
-        is_group=True,
+        is_group=is_group,
         conversation_title="SSP 深水埗",
         sender=Sender(dingtalk_id="$:LWCP_v1:$ada", nick="Ada", staff_id="u-ada"),
         mentioned_staff_ids=(),
@@ -280,16 +282,17 @@ async def test_a_webhook_just_outside_the_safety_margin_is_used(
     assert sent.via == "session_webhook"
 
 
-async def test_a_private_reply_goes_one_to_one_without_the_webhook(
+async def test_a_reply_in_a_one_to_one_chat_without_its_webhook_goes_one_to_one(
     sb: Sandbox, ob: Outbox
 ) -> None:
     message = _message(
-        ob.cid,
+        "cid-of-the-1:1-chat",
         webhook=f"{sb.base_url}{WEBHOOK}?session=nope",
-        expires_at=START + timedelta(hours=1),
+        expires_at=START + timedelta(seconds=30),  # inside the safety margin: not trusted
         now=START,
+        is_group=False,
     )
-    row = reply_row(message, Reply("only for you", private=True), sequence=1, now=START)
+    row = reply_row(message, Reply("only for you"), sequence=1, now=START)
     await ob.add(row)
 
     assert await ob.sender().send_due() == 1
