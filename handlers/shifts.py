@@ -34,6 +34,7 @@ from handlers.details import (
     details_from,
     hours_label,
     invalid,
+    timing_line,
 )
 from handlers.render import day_label, local_window, neutral_when, shift_line, when_label
 from planner.dates import parse_date, parse_date_range, parse_time_range, shift_window
@@ -248,19 +249,22 @@ async def handle_publish(ctx: CommandContext) -> list[Reply]:
     if not published:
         return [Reply(text("shift.publish_none", ctx.language))]
     ids = ", ".join(f"#{shift.id}" for shift in published)
-    settings = ctx.settings.schedule
-    return [
-        Reply(
-            text(
-                "shift.published",
-                ctx.language,
-                count=len(published),
-                ids=ids,
-                confirm=f"{settings.confirm_hours_before:g}",
-                remind=f"{settings.remind_hours_before:g}",
-            )
+    schedule = ctx.settings.schedule
+    lines = [
+        text(
+            "shift.published",
+            ctx.language,
+            count=len(published),
+            ids=ids,
+            confirm=f"{schedule.confirm_hours_before:g}",
+            remind=f"{schedule.remind_hours_before:g}",
         )
     ]
+    for shift in published:
+        timing = timing_line(shift, schedule, ctx.language)
+        if timing is not None:
+            lines.append(f"- #{shift.id}: {timing}")
+    return [Reply("\n".join(lines))]
 
 
 # -- /shift edit -------------------------------------------------------------------------------

@@ -199,7 +199,8 @@ async def test_a_shift_with_its_own_timing_gets_its_steps_when_it_says(
         sb, app, clock, days=5, timing="confirm=3d nudge=2d"
     )
     assert "📝 未發佈" in await chat.say(f"/roster {shift_id}")
-    await chat.say(f"/shift publish {starts.date()}")
+    published = await chat.say(f"/shift publish {starts.date()}")
+    assert f"- #{shift_id}: 確認卡、催覆、提醒：開更前 72h、48h、24h*" in published
     assert "⏭️ 下一步：群組公佈，即將發出" in await chat.say(f"/roster {shift_id}")
     assert await app.run_due_work() == 1  # the announcement
     await app.wait_until_outbox_empty()
