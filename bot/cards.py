@@ -18,6 +18,8 @@ from bot.messages import Language, text
 
 MAX_VALUE_BYTES = 1024
 MAX_OUT_TRACK_ID = 64
+MERGE_BY_KEY = {"updateCardDataByKey": True, "updatePrivateDataByKey": True}
+"""``cardUpdateOptions`` for every update: without it DingTalk replaces all card data."""
 
 
 def out_track_id(kind: str, shift_id: int, suffix: str | None = None) -> str:
@@ -88,7 +90,7 @@ def private_status(my_status: str, result: str = "ok") -> dict[str, str]:
 def ack_response(*, status: str | None, my_status: str, result: str = "ok") -> dict[str, object]:
     """The card-callback ACK: merge by key (DingTalk replaces all card data otherwise)."""
     response: dict[str, object] = {
-        "cardUpdateOptions": {"updateCardDataByKey": True, "updatePrivateDataByKey": True},
+        "cardUpdateOptions": MERGE_BY_KEY,
         "userPrivateData": {"cardParamMap": private_status(my_status, result)},
     }
     if status is not None:

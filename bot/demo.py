@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.cards import out_track_id
 from bot.clock import ManualClock, SystemClock
 from bot.outbox import month_of
 from sandbox import Sandbox, SentMessage
@@ -147,8 +148,8 @@ def _print_new_messages(sandbox: Sandbox, seen: int) -> int:
     return len(sent)
 
 
-def _print_card(sandbox: Sandbox, out_track_id: str, nicks: dict[str, str]) -> None:
-    card = sandbox.card(out_track_id)
+def _print_card(sandbox: Sandbox, card_id: str, nicks: dict[str, str]) -> None:
+    card = sandbox.card(card_id)
     if card is None:
         return
     people = [staff_id for space, staff_id in card.spaces if space == "IM_ROBOT"]
@@ -157,7 +158,7 @@ def _print_card(sandbox: Sandbox, out_track_id: str, nicks: dict[str, str]) -> N
         heading = f"DingShift → {names} (private card)"
     else:
         mentions = " ".join(f"@{nicks.get(staff_id, staff_id)}" for staff_id in card.at_user_ids)
-        heading = f"DingShift card {out_track_id} {mentions}"
+        heading = f"DingShift card {card_id} {mentions}"
     buttons = " ".join(f"[{button['label']}]" for button in json.loads(card.public["buttons"]))
     print(  # noqa: T201
         f"  {heading}:\n    {card.public['title']}\n"
@@ -167,11 +168,17 @@ def _print_card(sandbox: Sandbox, out_track_id: str, nicks: dict[str, str]) -> N
 
 def _print_new_private_cards(sandbox: Sandbox, shown: set[str], nicks: dict[str, str]) -> None:
     """Print the cards delivered into people's chats with the robot that ``shown`` lacks."""
-    for out_track_id, card in sandbox.cards.items():
+    for card_id, card in sandbox.cards.items():
         private = any(space == "IM_ROBOT" for space, _ in card.spaces)
-        if private and out_track_id not in shown:
-            shown.add(out_track_id)
-            _print_card(sandbox, out_track_id, nicks)
+        if private and card_id not in shown:
+            shown.add(card_id)
+            _print_card(sandbox, card_id, nicks)
+
+
+def _shift_id(ids: dict[str, object], name: str) -> int:
+    shift_id = ids[name]
+    assert isinstance(shift_id, int)
+    return shift_id
 
 
 async def _lifecycle_scene(
@@ -205,9 +212,9 @@ async def _lifecycle_scene(
         _print_new_private_cards(sandbox, shown, nicks)
         if title.startswith("⏩ 47"):
             for shift in ("first", "one_off"):
-                _print_card(sandbox, f"ds-confirm-{ids[shift]}", nicks)
+                _print_card(sandbox, out_track_id("confirm", _shift_id(ids, shift)), nicks)
             for staff_id, shift, action in TAPS:
-                card_id = f"ds-confirm-{ids[shift]}"
+                card_id = out_track_id("confirm", _shift_id(ids, shift))
                 tap = sandbox.tap_card(
                     staff_id, card_id, {"action": action, "shift_id": ids[shift]}
                 )

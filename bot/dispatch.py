@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cards import ack_response
+from bot.cards import MERGE_BY_KEY, ack_response
 from bot.clock import Clock
 from bot.commands import CommandSyntaxError, parse_command
 from bot.incoming import CardTap, ChatMessage
@@ -36,9 +36,7 @@ from storage.volunteers import find_volunteer
 log = logging.getLogger(__name__)
 MESSAGE_ACK = "OK"
 # Merge-by-key with nothing in it: leaves every variable of the card as it is.
-UNCHANGED_CARD = {
-    "cardUpdateOptions": {"updateCardDataByKey": True, "updatePrivateDataByKey": True}
-}
+UNCHANGED_CARD = {"cardUpdateOptions": MERGE_BY_KEY}
 
 
 @dataclass(frozen=True)

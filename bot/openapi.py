@@ -18,6 +18,7 @@ from typing import Any
 
 import aiohttp
 
+from bot.cards import MERGE_BY_KEY
 from bot.settings import DingTalkSettings
 
 log = logging.getLogger(__name__)
@@ -280,7 +281,7 @@ class OpenApiClient:
                     staff_id: {"cardParamMap": dict(variables)}
                     for staff_id, variables in private.items()
                 },
-                "cardUpdateOptions": {"updateCardDataByKey": True, "updatePrivateDataByKey": True},
+                "cardUpdateOptions": MERGE_BY_KEY,
                 "userIdType": 1,
             },
         )

@@ -7,8 +7,8 @@ import time. Environment variables win over the file (``DINGSHIFT_DATABASE__URL=
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
-from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
@@ -19,9 +19,9 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from bot.messages import Language
 from planner.lifecycle import Offsets
 
-Language = Literal["zh-HK", "en"]
 DEFAULT_CONFIG_PATH = Path("config.toml")
 # Values that mean "not filled in yet"; refused outside demo mode.
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "your-client-secret", "demo-secret"})
@@ -86,6 +86,10 @@ class ScheduleSettings(BaseModel):
     """How many volunteers are offered each vacancy at once."""
     offer_hours: float = Field(default=6, gt=0)
     """How long an offer stays open (never past the shift's start)."""
+
+    @property
+    def min_rest(self) -> timedelta:
+        return timedelta(minutes=self.min_rest_minutes)
 
     def offsets(self) -> Offsets:
         """The organisation's lifecycle offsets; templates and shifts may override them."""

@@ -18,8 +18,6 @@ with the mentions; otherwise the staff id is shown).
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from bot.messages import Language, Phrase, join_list, text
 from bot.router import CommandContext, CommandSpec, Reply, UsageError
 from handlers.backfill import close_if_full, offered_line, open_vacancy
@@ -121,7 +119,7 @@ async def handle_assign(ctx: CommandContext) -> list[Reply]:
             volunteer_id=volunteer.id,
             assigned_by=ctx.message.sender.staff_id,
             now=ctx.now,
-            min_rest=timedelta(minutes=ctx.settings.schedule.min_rest_minutes),
+            min_rest=ctx.settings.schedule.min_rest,
         )
         if isinstance(outcome, Refusal):
             refused.append((volunteer, outcome))

@@ -50,8 +50,7 @@ from storage.shifts import (
     slot_of,
 )
 from storage.sites import find_site
-
-# DingTalk's oToMessages/batchSend takes at most 20 people a call.
+from storage.volunteers import find_volunteer_by_id
 
 TakeOutcome = Literal[
     "taken",
@@ -70,7 +69,7 @@ TakeOutcome = Literal[
 def match_rules(settings: Settings) -> MatchRules:
     schedule = settings.schedule
     return MatchRules(
-        min_rest=timedelta(minutes=schedule.min_rest_minutes),
+        min_rest=schedule.min_rest,
         weekly_cap=schedule.weekly_cap,
         batch=schedule.offer_batch,
     )
@@ -170,7 +169,7 @@ async def open_vacancy(
     deadline = offer_deadline(shift, settings, now)
     offered: list[Volunteer] = []
     for ranked in rank(vacancy, candidates, rules):
-        volunteer = await session.get(Volunteer, ranked.volunteer_id)
+        volunteer = await find_volunteer_by_id(session=session, volunteer_id=ranked.volunteer_id)
         assert volunteer is not None
         language = _reader(volunteer, settings)
         card = offer_card(
@@ -277,7 +276,7 @@ async def take_offer(
         volunteer_id=volunteer.id,
         assigned_by=volunteer.staff_id,
         now=now,
-        min_rest=timedelta(minutes=settings.schedule.min_rest_minutes),
+        min_rest=settings.schedule.min_rest,
     )
     if isinstance(outcome, Refusal):
         await close_if_full(session=session, shift=shift, settings=settings, now=now)

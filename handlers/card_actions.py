@@ -11,7 +11,7 @@ the shift, shift cancelled or started) changes nothing and says why, privately.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -120,7 +120,7 @@ async def _answer(ctx: TapContext, shift: Shift) -> TapResult:
                 volunteer_id=volunteer.id,
                 assigned_by=volunteer.staff_id,
                 now=ctx.now,
-                min_rest=_min_rest(ctx),
+                min_rest=ctx.settings.schedule.min_rest,
             )
             if isinstance(refusal, Refusal):
                 return _refused(ctx, f"card.rebook_{refusal.reason}", id=shift.id)
@@ -152,7 +152,3 @@ async def _answer(ctx: TapContext, shift: Shift) -> TapResult:
                                   version=f"tap-{ctx.tap.event_id}", now=ctx.now)  # fmt: skip
     return TapResult(my_status=mine,
                      status=status_line(confirmed, shift.headcount, ctx.language))  # fmt: skip
-
-
-def _min_rest(ctx: TapContext) -> timedelta:
-    return timedelta(minutes=ctx.settings.schedule.min_rest_minutes)

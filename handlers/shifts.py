@@ -382,7 +382,7 @@ async def handle_edit(ctx: CommandContext) -> list[Reply]:
         shown=shown,  # the people on it are told of these; the lifecycle's timing is ours
         changed_by=ctx.message.sender.staff_id,
         now=ctx.now,
-        min_rest=timedelta(minutes=ctx.settings.schedule.min_rest_minutes),
+        min_rest=ctx.settings.schedule.min_rest,
     )
     if refusal is not None:
         raise await _explain_edit_refusal(

@@ -295,7 +295,7 @@ async def handle_template_edit(ctx: CommandContext) -> list[Reply]:
         horizon=_horizon(ctx),
         changed_by=staff_id,
         now=ctx.now,
-        min_rest=timedelta(minutes=ctx.settings.schedule.min_rest_minutes),
+        min_rest=ctx.settings.schedule.min_rest,
     )
     lines = [
         text("template.edited", language, id=template.id, name=template.name, site=site.code),

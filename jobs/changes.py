@@ -24,12 +24,11 @@ from jobs.steps import by_language, shift_block, site_group
 from planner.lifecycle import Step
 from storage.database import SessionFactory
 from storage.lifecycle import find_change, handled_steps, unnotified_changes
-from storage.models import HOLDS_A_SEAT, AssignmentState, Shift, ShiftChange, Site
+from storage.models import ON_SHIFT, Shift, ShiftChange, Site
 from storage.outbox import enqueue
 from storage.shifts import find_shift, people_on
 
 log = logging.getLogger(__name__)
-TOLD = HOLDS_A_SEAT | {AssignmentState.STANDBY}
 
 
 async def notify_changes(*, sessions: SessionFactory, settings: Settings, now: datetime) -> int:
@@ -61,7 +60,7 @@ async def _notify(
         people = [
             (a, v)
             for a, v in await people_on(session=session, shift_id=change.shift_id)
-            if a.state in TOLD
+            if a.state in ON_SHIFT
         ]
         for language, readers in by_language([v for _, v in people], settings).items():
             await queue_notice(
@@ -85,7 +84,7 @@ def _change_text(
     change: ShiftChange, shift: Shift, site: Site, settings: Settings, language: Language
 ) -> str:
     if change.kind == "cancel":
-        reason = shift.cancel_reason or "—"
+        reason = shift.cancel_reason or text("shift.empty_value", language)
         when = when_label(shift, settings.org.zone, language)
         return text(
             "change.cancelled", language, id=shift.id, when=when, site=site.name, reason=reason
@@ -96,8 +95,8 @@ def _change_text(
             "shift.change_line",
             language,
             field=Phrase(f"shift.field.{field}"),
-            before=before or "—",
-            after=after or "—",
+            before=before or text("shift.empty_value", language),
+            after=after or text("shift.empty_value", language),
         )
         for field, (before, after) in change.changes.items()
     ]

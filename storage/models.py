@@ -178,6 +178,8 @@ class AssignmentState(StrEnum):
 HOLDS_A_SEAT = frozenset(
     {AssignmentState.INVITED, AssignmentState.CONFIRMED, AssignmentState.ATTENDED}
 )
+# Everyone who counts as on the shift: told of its changes, and able to be taken off it.
+ON_SHIFT = HOLDS_A_SEAT | {AssignmentState.STANDBY}
 
 
 class Assignment(SQLModel, table=True):

@@ -13,10 +13,7 @@ from storage.models import OutboxMessage, OutboxStatus
 
 async def enqueue(*, session: AsyncSession, message: OutboxMessage) -> bool:
     """Add ``message`` unless its ``dedup_key`` is already queued or sent; True if added."""
-    existing = await session.exec(
-        select(OutboxMessage.id).where(OutboxMessage.dedup_key == message.dedup_key)
-    )
-    if existing.first() is not None:
+    if await is_queued(session=session, dedup_key=message.dedup_key):
         return False
     session.add(message)
     await session.flush()

@@ -12,7 +12,7 @@ transaction with the rows locked, so that concurrent bookings cannot break them:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -24,6 +24,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from planner.conflicts import Refusal, ShiftSlot, booking_refusal, too_close
 from storage.models import (
     HOLDS_A_SEAT,
+    ON_SHIFT,
     Assignment,
     AssignmentState,
     Shift,
@@ -62,11 +63,15 @@ async def add_shift(*, session: AsyncSession, shift: Shift) -> Shift:
 
 
 async def seats_taken(*, session: AsyncSession, shift_id: int) -> int:
+    return await _count(session, shift_id, HOLDS_A_SEAT)
+
+
+async def _count(session: AsyncSession, shift_id: int, states: Collection[str]) -> int:
     result = await session.exec(
         select(func.count())
         .select_from(Assignment)
         .where(Assignment.shift_id == shift_id)
-        .where(col(Assignment.state).in_(HOLDS_A_SEAT))
+        .where(col(Assignment.state).in_(states))
     )
     return int(result.one())
 
@@ -152,7 +157,7 @@ async def unbook(
     assignment = await find_assignment(
         session=session, shift_id=shift_id, volunteer_id=volunteer_id
     )
-    if assignment is None or assignment.state not in HOLDS_A_SEAT | {AssignmentState.STANDBY}:
+    if assignment is None or assignment.state not in ON_SHIFT:
         return False
     assignment.state = AssignmentState.WITHDRAWN
     assignment.updated_at = now
@@ -321,10 +326,4 @@ async def respond(
 
 
 async def count_in_state(*, session: AsyncSession, shift_id: int, state: AssignmentState) -> int:
-    result = await session.exec(
-        select(func.count())
-        .select_from(Assignment)
-        .where(Assignment.shift_id == shift_id)
-        .where(Assignment.state == state)
-    )
-    return int(result.one())
+    return await _count(session, shift_id, [state])
