@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -41,6 +41,18 @@ class CommandContext:
     regions: tuple[str, ...]
     """For viewers, the districts they may see; empty means all."""
     commands: Sequence[CommandSpec]
+
+    @property
+    def staff_id(self) -> str:
+        """The sender's staffId; every handler but ``/help`` runs for members only."""
+        staff_id = self.message.sender.staff_id
+        assert staff_id is not None  # the router lets only members through
+        return staff_id
+
+    @property
+    def today(self) -> date:
+        """The organisation's local date."""
+        return self.now.astimezone(self.settings.org.zone).date()
 
 
 Handler = Callable[[CommandContext], Awaitable[list[Reply]]]

@@ -108,7 +108,6 @@ async def handle_assign(ctx: CommandContext) -> list[Reply]:
     refuse_unless_open(shift, ctx.now)
     volunteers = await mentioned_volunteers(ctx)
     assert shift.id is not None
-    assert ctx.message.sender.staff_id is not None
     booked: list[Volunteer] = []
     refused: list[tuple[Volunteer, Refusal]] = []
     for volunteer in volunteers:
@@ -117,7 +116,7 @@ async def handle_assign(ctx: CommandContext) -> list[Reply]:
             session=ctx.session,
             shift_id=shift.id,
             volunteer_id=volunteer.id,
-            assigned_by=ctx.message.sender.staff_id,
+            assigned_by=ctx.staff_id,
             now=ctx.now,
             min_rest=ctx.settings.schedule.min_rest,
         )

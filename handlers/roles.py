@@ -118,8 +118,7 @@ async def handle_grant(ctx: CommandContext) -> list[Reply]:
         raise UsageError("role.admin_not_grantable")
     regions = _regions(ctx, role)
     _refuse_admin(ctx, staff_id)
-    sender = ctx.message.sender.staff_id
-    assert sender is not None  # the router only lets members through
+    sender = ctx.staff_id
     previous = await _locked_grant(ctx, staff_id)
     previous_role = Role(previous.role) if previous is not None else None
     try:

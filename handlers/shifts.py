@@ -66,10 +66,6 @@ OPTION_OF_FIELD = {field: option for option, field in DETAIL_FIELDS.items()}
 EDIT_KEYS = ("date", "time", *DETAIL_FIELDS)
 
 
-def local_today(ctx: CommandContext) -> date:
-    return ctx.now.astimezone(ctx.settings.org.zone).date()
-
-
 def is_past(shift: Shift, now: datetime) -> bool:
     """Started or over: too late to change or staff."""
     return shift.starts_at <= now
@@ -127,7 +123,7 @@ async def handle_add(ctx: CommandContext) -> list[Reply]:
     fields = details_from(options)
     check_offsets(ctx.settings.schedule, fields)
     try:
-        day = parse_date(options["date"], local_today(ctx))
+        day = parse_date(options["date"], ctx.today)
         start, end = parse_time_range(options["time"])
         starts_at, ends_at = shift_window(day, start, end, zone)
     except InvalidChoice as error:
@@ -135,7 +131,6 @@ async def handle_add(ctx: CommandContext) -> list[Reply]:
     if starts_at <= ctx.now:
         raise UsageError("shift.starts_in_past", when=f"{day} {start:%H:%M}")
     assert site.id is not None
-    assert ctx.message.sender.staff_id is not None
     shift = await add_shift(
         session=ctx.session,
         shift=Shift(
@@ -143,7 +138,7 @@ async def handle_add(ctx: CommandContext) -> list[Reply]:
             occurs_on=day,
             starts_at=starts_at,
             ends_at=ends_at,
-            created_by=ctx.message.sender.staff_id,
+            created_by=ctx.staff_id,
             created_at=ctx.now,
             updated_at=ctx.now,
             **fields,
@@ -168,7 +163,7 @@ async def handle_add(ctx: CommandContext) -> list[Reply]:
 
 
 async def _list_filters(ctx: CommandContext) -> tuple[Site | None, date, date]:
-    today = local_today(ctx)
+    today = ctx.today
     site: Site | None = None
     first, last = today, today + timedelta(days=DEFAULT_LIST_DAYS - 1)
     dates_given = False
@@ -290,7 +285,7 @@ def _window_changes(
     zone = ctx.settings.org.zone
     old_start, old_end = local_window(shift, zone)
     try:
-        day = parse_date(options["date"], local_today(ctx)) if "date" in options else None
+        day = parse_date(options["date"], ctx.today) if "date" in options else None
         start, end = (
             parse_time_range(options["time"])
             if "time" in options
@@ -374,13 +369,12 @@ async def handle_edit(ctx: CommandContext) -> list[Reply]:
     if not changes:
         return [Reply(text("shift.unchanged", ctx.language, id=shift.id))]
     check_offsets(ctx.settings.schedule, changes, shift)
-    assert ctx.message.sender.staff_id is not None
     refusal = await change_shift(
         session=ctx.session,
         shift=shift,
         changes=changes,
         shown=shown,  # the people on it are told of these; the lifecycle's timing is ours
-        changed_by=ctx.message.sender.staff_id,
+        changed_by=ctx.staff_id,
         now=ctx.now,
         min_rest=ctx.settings.schedule.min_rest,
     )
@@ -418,12 +412,11 @@ async def handle_cancel(ctx: CommandContext) -> list[Reply]:
     reason = " ".join(ctx.command.words[1:])
     if len(reason) > MAX_REASON:
         raise UsageError("error.too_long", option="reason", limit=MAX_REASON)
-    assert ctx.message.sender.staff_id is not None
     await cancel_shift(
         session=ctx.session,
         shift=shift,
         reason=reason,
-        changed_by=ctx.message.sender.staff_id,
+        changed_by=ctx.staff_id,
         now=ctx.now,
     )
     site = await site_of(ctx, shift)

@@ -58,7 +58,6 @@ async def handle_site_add(ctx: CommandContext) -> list[Reply]:
         raise invalid(error) from error
     if len(districts) != 1:
         raise UsageError("site.one_district")
-    assert ctx.message.sender.staff_id is not None  # the router only lets members through
     try:
         site = await add_site(
             session=ctx.session,
@@ -68,7 +67,7 @@ async def handle_site_add(ctx: CommandContext) -> list[Reply]:
             address=_limited("address", options.get("address", "")),
             contact=_limited("contact", options.get("contact", "")),
             conversation_id=ctx.message.conversation_id if ctx.message.is_group else None,
-            created_by=ctx.message.sender.staff_id,
+            created_by=ctx.staff_id,
             now=ctx.now,
         )
     except DuplicateSite as error:

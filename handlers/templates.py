@@ -34,6 +34,7 @@ from planner.registration import WEEKDAYS, InvalidChoice
 from storage.models import Shift, ShiftTemplate, Site
 from storage.sites import find_site, find_site_by_code
 from storage.templates import (
+    TEMPLATE_FIELDS,
     TemplateEdit,
     add_template,
     edit_template,
@@ -51,8 +52,6 @@ DETAIL_KEYS = frozenset({"need", "lang", "meet", "contact", "equipment", "tasks"
 TEMPLATE_KEYS = frozenset({"every", "time", "from", "except"})
 ADD_OPTIONS = DETAIL_KEYS | TEMPLATE_KEYS | {"site"}
 EDIT_OPTIONS = DETAIL_KEYS | TEMPLATE_KEYS | {"name"}
-TEMPLATE_ATTRIBUTES = frozenset({"name", "rule", "start_time", "end_time", "anchor_date",
-                                 "exceptions"})  # fmt: skip
 
 
 # -- how templates read ---------------------------------------------------------------------------
@@ -170,10 +169,6 @@ async def _active_template(ctx: CommandContext) -> tuple[ShiftTemplate, Site]:
     return template, site
 
 
-def _today(ctx: CommandContext) -> date:
-    return ctx.now.astimezone(ctx.settings.org.zone).date()
-
-
 def _horizon(ctx: CommandContext) -> timedelta:
     return timedelta(weeks=ctx.settings.schedule.horizon_weeks)
 
@@ -182,16 +177,15 @@ def _horizon(ctx: CommandContext) -> timedelta:
 
 
 async def handle_template_add(ctx: CommandContext) -> list[Reply]:
-    options, language, today = ctx.command.options, ctx.language, _today(ctx)
+    options, language, today = ctx.command.options, ctx.language, ctx.today
     name = _name(" ".join(ctx.command.words))
     site = await find_site_by_code(session=ctx.session, code=options["site"])
     if site is None:
         raise UsageError("template.unknown_site", code=options["site"])
     fields = template_fields(options, today)
-    details = {key: value for key, value in fields.items() if key not in TEMPLATE_ATTRIBUTES}
+    details = {key: value for key, value in fields.items() if key not in TEMPLATE_FIELDS}
     check_offsets(ctx.settings.schedule, details)
-    staff_id = ctx.message.sender.staff_id
-    assert staff_id is not None  # the router only lets members through
+    staff_id = ctx.staff_id
     template = await add_template(
         session=ctx.session,
         site=site,
@@ -277,14 +271,13 @@ def _edit_report(report: TemplateEdit, today: date, language: Language) -> list[
 
 
 async def handle_template_edit(ctx: CommandContext) -> list[Reply]:
-    language, today = ctx.language, _today(ctx)
+    language, today = ctx.language, ctx.today
     template, site = await _active_template(ctx)
     if not ctx.command.options:
         raise UsageError("template.nothing_to_change")
     fields = template_fields(ctx.command.options, today)
     check_offsets(ctx.settings.schedule, fields, template)
-    staff_id = ctx.message.sender.staff_id
-    assert staff_id is not None
+    staff_id = ctx.staff_id
     report = await edit_template(
         session=ctx.session,
         template=template,
@@ -309,8 +302,7 @@ async def handle_template_edit(ctx: CommandContext) -> list[Reply]:
 async def handle_template_remove(ctx: CommandContext) -> list[Reply]:
     language = ctx.language
     template, site = await _active_template(ctx)
-    staff_id = ctx.message.sender.staff_id
-    assert staff_id is not None
+    staff_id = ctx.staff_id
     removal = await remove_template(session=ctx.session, template=template, changed_by=staff_id,
                                     now=ctx.now)  # fmt: skip
     lines = [text("template.removed", language, id=template.id, name=template.name,

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.messages import Language, join_list, text
 from bot.router import CommandContext, CommandSpec, Reply
 from handlers.details import invalid
@@ -49,18 +51,7 @@ async def handle_join(ctx: CommandContext) -> list[Reply]:
         availability = parse_availability(options["avail"]) if "avail" in options else None
     except InvalidChoice as error:
         raise invalid(error) from error
-    sender = ctx.message.sender
-    assert sender.staff_id is not None  # the router only lets members through
-    volunteer, created = await register_volunteer(
-        session=ctx.session,
-        staff_id=sender.staff_id,
-        dingtalk_id=sender.dingtalk_id,
-        nickname=sender.nick,
-        districts=districts,
-        languages=languages,
-        availability=availability,
-        now=ctx.now,
-    )
+    volunteer, created = await _register(ctx, districts, languages, availability)
     key = "join.registered" if created else "join.updated"
     header = text(key, ctx.language, nick=volunteer.nickname)
     return [Reply("\n".join([header, *profile_lines(volunteer, ctx.language)]))]
@@ -93,20 +84,28 @@ async def handle_avail(ctx: CommandContext) -> list[Reply]:
         slots = () if typed.casefold() in CLEAR_AVAILABILITY else parse_availability(typed)
     except InvalidChoice as error:
         raise invalid(error) from error
-    sender = ctx.message.sender
-    assert sender.staff_id is not None  # the router only lets members through
-    volunteer, _ = await register_volunteer(
-        session=ctx.session,
-        staff_id=sender.staff_id,
-        dingtalk_id=sender.dingtalk_id,
-        nickname=sender.nick,
-        districts=volunteer.districts,
-        languages=volunteer.languages,
-        availability=slots,
-        now=ctx.now,
-    )
+    volunteer, _ = await _register(ctx, volunteer.districts, volunteer.languages, slots)
     value = availability_text(volunteer.availability, ctx.language)
     return [Reply(text("avail.updated", ctx.language, value=value))]
+
+
+async def _register(
+    ctx: CommandContext,
+    districts: Sequence[str],
+    languages: Sequence[str],
+    availability: Sequence[str] | None,
+) -> tuple[Volunteer, bool]:
+    """Register the sender, or update their registration; True when it is new."""
+    return await register_volunteer(
+        session=ctx.session,
+        staff_id=ctx.staff_id,
+        dingtalk_id=ctx.message.sender.dingtalk_id,
+        nickname=ctx.message.sender.nick,
+        districts=districts,
+        languages=languages,
+        availability=availability,
+        now=ctx.now,
+    )
 
 
 JOIN = CommandSpec(

@@ -220,33 +220,6 @@ async def _future_shifts(
     return list(result.all())
 
 
-def _shown_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, dict):
-        return ",".join(f"{key}:{count}" for key, count in value.items())
-    if isinstance(value, list):
-        return ", ".join(str(item) for item in value)
-    return str(value)
-
-
-def _shown(shift: Shift, changes: Mapping[str, Any], zone: ZoneInfo) -> dict[str, tuple[str, str]]:
-    """``change_shift``'s field -> (before, after), with the two instants shown as one time."""
-    shown: dict[str, tuple[str, str]] = {}
-    for name, value in changes.items():
-        if name in {"starts_at", "ends_at"}:
-            continue
-        shown[name] = (_shown_value(getattr(shift, name)), _shown_value(value))
-    if "starts_at" in changes or "ends_at" in changes:
-
-        def clock(start: datetime, end: datetime) -> str:
-            return f"{start.astimezone(zone):%H:%M}-{end.astimezone(zone):%H:%M}"
-
-        after = (changes.get("starts_at", shift.starts_at), changes.get("ends_at", shift.ends_at))
-        shown["time"] = (clock(shift.starts_at, shift.ends_at), clock(*after))
-    return shown
-
-
 @dataclass(frozen=True)
 class KeptShift:
     """An occurrence left as it was because the change would not fit the people booked on it."""
@@ -380,9 +353,10 @@ async def _copy_onto(
             changes["starts_at"], changes["ends_at"] = window
     if not changes:
         return False
-    refusal = await change_shift(session=session, shift=shift, changes=changes,
-                                 shown=_shown(shift, changes, zone), changed_by=changed_by,
-                                 now=now, min_rest=min_rest)  # fmt: skip
+    # Only unannounced shifts follow their template: nobody on them has been told anything yet,
+    # so there is nothing to show them (shown={}).
+    refusal = await change_shift(session=session, shift=shift, changes=changes, shown={},
+                                 changed_by=changed_by, now=now, min_rest=min_rest)  # fmt: skip
     return True if refusal is None else refusal
 
 
@@ -423,7 +397,7 @@ async def _bring_back(
                                    "starts_at": window[0], "ends_at": window[1],
                                    **details_of(template)}  # fmt: skip
         refusal = await change_shift(session=session, shift=shift, changes=changes,
-                                     shown={"status": ("cancelled", "scheduled")},
+                                     shown={},
                                      changed_by=changed_by, now=now,
                                      min_rest=min_rest)  # fmt: skip
         if refusal is None:
