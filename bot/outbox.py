@@ -102,45 +102,47 @@ def card_row_key(out_track_id: str) -> str:
 
 
 def card_row(
-    card: Card, *, conversation_id: str, language: Language, now: datetime
+    card: Card,
+    *,
+    language: Language,
+    now: datetime,
+    conversation_id: str | None = None,
+    staff_ids: Sequence[str] = (),
+    essential: bool = True,
 ) -> OutboxMessage:
-    """The outbox row delivering ``card``; one row per card id, however often it is queued."""
+    """The outbox row delivering ``card`` into a group (``conversation_id``) or privately into
+    each of ``staff_ids``' chat with the robot (at most :data:`MAX_PRIVATE_CARD_SPACES`); one
+    row per card id, however often it is queued."""
+    if (conversation_id is None) == (not staff_ids):
+        raise ValueError("a card goes either into a group or to people")
+    if len(staff_ids) > MAX_PRIVATE_CARD_SPACES:
+        raise ValueError(f"a private card goes to at most {MAX_PRIVATE_CARD_SPACES} people")
     return OutboxMessage(
         dedup_key=card_row_key(card.out_track_id),
         kind=KIND_CARD,
         conversation_id=conversation_id,
-        user_ids=list(card.private),
+        user_ids=list(staff_ids),
         payload={
             "out_track_id": card.out_track_id,
             "public": card.public_variables(language),
             "private": {staff_id: dict(values) for staff_id, values in card.private.items()},
             "mentions": dict(card.mentions),
         },
-        essential=True,
+        essential=essential,
         next_attempt_at=now,
         created_at=now,
     )
 
 
-def private_card_row(
-    card: Card, *, staff_ids: Sequence[str], language: Language, now: datetime
+def group_row(
+    dedup_key: str, *, title: str, body: str, conversation_id: str, now: datetime
 ) -> OutboxMessage:
-    """The outbox row delivering ``card`` privately, into each of ``staff_ids``' chat with the
-    robot (at most :data:`MAX_PRIVATE_CARD_SPACES`)."""
-    if not 0 < len(staff_ids) <= MAX_PRIVATE_CARD_SPACES:
-        raise ValueError(f"a private card goes to 1 to {MAX_PRIVATE_CARD_SPACES} people")
+    """A markdown robot message into a group: its read status can be asked for later."""
     return OutboxMessage(
-        dedup_key=card_row_key(card.out_track_id),
-        kind=KIND_CARD,
-        conversation_id=None,
-        user_ids=list(staff_ids),
-        payload={
-            "out_track_id": card.out_track_id,
-            "public": card.public_variables(language),
-            "private": {person: dict(values) for person, values in card.private.items()},
-            "mentions": {},
-        },
-        essential=True,
+        dedup_key=dedup_key,
+        kind=KIND_GROUP,
+        conversation_id=conversation_id,
+        payload={"title": title, "text": body},
         next_attempt_at=now,
         created_at=now,
     )
@@ -159,7 +161,6 @@ def card_update_row(
         dedup_key=f"card-update:{out_track_id}:{version}",
         kind=KIND_CARD_UPDATE,
         payload={"out_track_id": out_track_id, "public": public, "private": private or {}},
-        essential=True,
         next_attempt_at=now,
         created_at=now,
     )
@@ -325,20 +326,13 @@ class OutboxSender:
             and row.session_webhook_expires_at - WEBHOOK_SAFETY_MARGIN > now
         )
         if row.kind == KIND_CARD:
-            if row.conversation_id is None:
-                await self._client.create_and_deliver_card(
-                    out_track_id=str(payload["out_track_id"]),
-                    public=payload["public"],
-                    private=payload["private"],
-                    staff_ids=row.user_ids,
-                )
-                return Delivery(metered=1)
             await self._client.create_and_deliver_card(
                 out_track_id=str(payload["out_track_id"]),
                 public=payload["public"],
                 private=payload["private"],
                 conversation_id=row.conversation_id,
                 mentions=payload["mentions"],
+                staff_ids=() if row.conversation_id else row.user_ids,
             )
             return Delivery(metered=1)
         if row.kind == KIND_CARD_UPDATE:

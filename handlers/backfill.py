@@ -21,7 +21,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cards import Button, Card, out_track_id, private_status
 from bot.messages import Language, join_list, reader_language, text
-from bot.outbox import card_update_row, private_card_row
+from bot.outbox import card_row, card_update_row
 from bot.settings import Settings
 from handlers.render import day_label, details_lines, when_label
 from handlers.shift_cards import occasion, queue_group_card_update, queue_notice
@@ -188,7 +188,7 @@ async def open_vacancy(
             now=now,
             deadline=deadline,
         )
-        row = private_card_row(card, staff_ids=[volunteer.staff_id], language=language, now=now)
+        row = card_row(card, staff_ids=[volunteer.staff_id], language=language, now=now)
         await enqueue(session=session, message=row)
         offered.append(volunteer)
     if not offered and tell_coordinators:
@@ -397,8 +397,10 @@ async def notify_coordinators(
     title: str,
     body: str,
     now: datetime,
+    essential: bool = True,
 ) -> int:
-    """The same notice to every coordinator, on a private card (handlers.shift_cards)."""
+    """The same notice to every coordinator, on a private card (handlers.shift_cards);
+    ``essential=False`` for one that may be dropped once the month's API budget is spent."""
     return await queue_notice(
         session,
         kind=kind,
@@ -408,6 +410,7 @@ async def notify_coordinators(
         body=body,
         language=settings.org.language,
         now=now,
+        essential=essential,
     )
 
 

@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cards import Button, Card, out_track_id, private_status, status_line
 from bot.messages import Language, reader_language, text
-from bot.outbox import MAX_PRIVATE_CARD_SPACES, card_row_key, card_update_row, private_card_row
+from bot.outbox import MAX_PRIVATE_CARD_SPACES, card_row, card_row_key, card_update_row
 from handlers.render import details_lines, when_label
 from storage.models import HOLDS_A_SEAT, Assignment, AssignmentState, Shift, Site, Volunteer
 from storage.outbox import enqueue, is_queued
@@ -107,6 +107,7 @@ async def queue_notice(
     status: str = "",
     buttons: Sequence[Button] = (),
     my_status: str | None = None,
+    essential: bool = True,
 ) -> int:
     """One private card about one shift for ``people``, who all read ``language``: delivered
     into each one's chat with the robot, one call per :data:`MAX_PRIVATE_CARD_SPACES` people,
@@ -129,7 +130,7 @@ async def queue_notice(
                 staff_id: private_status(my_status) for staff_id in batch
             },
         )  # fmt: skip
-        row = private_card_row(card, staff_ids=batch, language=language, now=now)
+        row = card_row(card, staff_ids=batch, language=language, now=now, essential=essential)
         queued += await enqueue(session=session, message=row)
     return queued
 

@@ -27,40 +27,11 @@ from storage.shifts import find_shift
 
 log = logging.getLogger(__name__)
 
-StepAction = Callable[[AsyncSession, Shift, Settings, datetime, DuePlan], Awaitable[object]]
-
-
-async def _announce(
-    session: AsyncSession, shift: Shift, settings: Settings, now: datetime, _plan: DuePlan
-) -> object:
-    return await queue_announcement(session=session, shift=shift, settings=settings, now=now)
-
-
-async def _confirm(
-    session: AsyncSession, shift: Shift, settings: Settings, now: datetime, plan: DuePlan
-) -> object:
-    return await queue_confirm_card(
-        session=session, shift=shift, settings=settings, now=now, reminder=plan.reminder_in_card
-    )
-
-
-async def _nudge(
-    session: AsyncSession, shift: Shift, settings: Settings, now: datetime, _plan: DuePlan
-) -> object:
-    return await queue_nudges(session=session, shift=shift, settings=settings, now=now)
-
-
-async def _remind(
-    session: AsyncSession, shift: Shift, settings: Settings, now: datetime, _plan: DuePlan
-) -> object:
-    return await queue_reminders(session=session, shift=shift, settings=settings, now=now)
-
-
-ACTIONS: dict[Step, StepAction] = {
-    Step.ANNOUNCE: _announce,
-    Step.CONFIRM: _confirm,
-    Step.NUDGE: _nudge,
-    Step.REMIND: _remind,
+# What each step queues, besides CONFIRM (whose card may carry the reminder: see _advance).
+QUEUE: dict[Step, Callable[..., Awaitable[object]]] = {
+    Step.ANNOUNCE: queue_announcement,
+    Step.NUDGE: queue_nudges,
+    Step.REMIND: queue_reminders,
 }
 
 
@@ -112,7 +83,11 @@ async def _advance(session: AsyncSession, shift_id: int, settings: Settings, now
     done = await handled_steps(session=session, shift_id=shift_id)
     plan = plan_for(shift, done, settings.schedule, now)
     for step in plan.send:
-        await ACTIONS[step](session, shift, settings, now, plan)
+        if step == Step.CONFIRM:
+            await queue_confirm_card(session=session, shift=shift, settings=settings, now=now,
+                                     reminder=plan.reminder_in_card)  # fmt: skip
+        else:
+            await QUEUE[step](session=session, shift=shift, settings=settings, now=now)
     outcomes = {step.value: "sent" for step in plan.send}
     outcomes |= {step.value: "merged" for step in plan.merged}
     outcomes |= {step.value: "skipped" for step in plan.skip}

@@ -16,12 +16,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.cards import status_line
 from bot.messages import Language, join_list, reader_language, text
-from bot.outbox import KIND_GROUP, card_row
+from bot.outbox import card_row, group_row
 from bot.settings import Settings
 from handlers.backfill import notify_coordinators
 from handlers.render import details_lines, when_label
 from handlers.shift_cards import answer_buttons, confirm_card, queue_notice, withdraw_button
-from storage.models import HOLDS_A_SEAT, AssignmentState, OutboxMessage, Shift, Site, Volunteer
+from storage.models import HOLDS_A_SEAT, AssignmentState, Shift, Site, Volunteer
 from storage.outbox import enqueue
 from storage.shifts import people_on
 from storage.sites import find_site
@@ -35,20 +35,6 @@ async def site_group(session: AsyncSession, shift: Shift) -> tuple[Site, str] | 
         log.warning("shift's site has no group; nothing sent", extra={"shift": shift.id})
         return None
     return site, site.conversation_id
-
-
-def _group_message(
-    dedup_key: str, title: str, body: str, now: datetime, *, conversation_id: str
-) -> OutboxMessage:
-    return OutboxMessage(
-        dedup_key=dedup_key,
-        kind=KIND_GROUP,
-        conversation_id=conversation_id,
-        payload={"title": title, "text": body},
-        essential=True,
-        next_attempt_at=now,
-        created_at=now,
-    )
 
 
 def by_language(people: Sequence[Volunteer], settings: Settings) -> dict[Language, list[str]]:
@@ -94,9 +80,8 @@ async def queue_announcement(
         )
     )
     title = text("announce.title", language, id=shift.id)
-    row = _group_message(
-        f"announce:{shift.id}", title, "\n\n".join(lines), now, conversation_id=conversation_id
-    )
+    row = group_row(f"announce:{shift.id}", title=title, body="\n\n".join(lines),
+                    conversation_id=conversation_id, now=now)  # fmt: skip
     shift.announced_at = now
     session.add(shift)
     return await enqueue(session=session, message=row)
@@ -169,6 +154,7 @@ async def queue_nudges(
             session,
             settings,
             kind="nsum",
+            essential=False,  # the same is in /roster; dropped first when the budget runs out
             shift_id=shift.id,
             title=text("nudge.summary_title", language, id=shift.id),
             body="\n\n".join([shift_block(shift, site, settings, language), summary]),
