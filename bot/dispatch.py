@@ -124,7 +124,6 @@ class Dispatcher:
                     now=now,
                     volunteer=volunteer,
                     language=self._language_of(volunteer),
-                    card_language=self._settings.org.language,
                 )
                 result = await self._run_tap(context)
                 response = ack_response(

@@ -109,9 +109,6 @@ class CardTap:
     staff_id: str
     action: CardAction
     shift_id: int
-    space_type: str
-    space_id: str
-    tapped_at: datetime
 
 
 def _json_object(raw: Any) -> Mapping[str, Any]:
@@ -124,7 +121,7 @@ def _json_object(raw: Any) -> Mapping[str, Any]:
     return {}
 
 
-def parse_card_tap(data: Mapping[str, Any], event_id: str, received_at: datetime) -> CardTap:
+def parse_card_tap(data: Mapping[str, Any], event_id: str) -> CardTap:
     """``data`` of a ``/v1.0/card/instances/callback`` frame -> :class:`CardTap`.
 
     Both documented shapes are accepted: ``content`` with the params inside
@@ -146,7 +143,4 @@ def parse_card_tap(data: Mapping[str, Any], event_id: str, received_at: datetime
         staff_id=_required(data, "userId"),
         action=parsed.action,
         shift_id=parsed.shift_id,
-        space_type=str(data.get("spaceType") or ""),
-        space_id=str(data.get("spaceId") or ""),
-        tapped_at=received_at,
     )

@@ -310,6 +310,8 @@ class OutboxSender:
                     status=OutboxStatus.FAILED,
                     error=str(error),
                 )
+        if error.quota_exhausted:
+            log.error("DingTalk's monthly API quota is used up; nothing more goes out this month")
         level = logging.INFO if retry else logging.ERROR
         log.log(
             level,
@@ -362,6 +364,11 @@ class OutboxSender:
         private = await self._client.send_private_messages(
             row.user_ids, "sampleMarkdown", markdown
         )
+        if private.invalid_user_ids or private.throttled_user_ids:
+            # Accepted for the others; these people's copy is lost, so it is at least logged.
+            log.warning("1:1 message not delivered to some", extra={
+                "outbox_id": row.id, "invalid": private.invalid_user_ids,
+                "throttled": private.throttled_user_ids})  # fmt: skip
         return Delivery(metered=1, process_query_key=private.process_query_key)
 
 

@@ -109,7 +109,6 @@ class ScheduleSettings(BaseModel):
 class LimitSettings(BaseModel):
     outbound_per_second: float = Field(default=10, gt=0)
     monthly_api_budget: int = Field(default=5000, ge=0)
-    monthly_stream_budget: int = Field(default=3000, ge=0)
     outbox_max_attempts: int = Field(default=12, ge=1)
     shutdown_flush_seconds: float = Field(default=2.0, ge=0)
 

@@ -115,8 +115,8 @@ def _chat_message(callback: CallbackMessage, received_at: datetime) -> ChatMessa
     return parse_chat_message(callback.data, received_at)
 
 
-def _card_tap(callback: CallbackMessage, received_at: datetime) -> CardTap:
-    return parse_card_tap(callback.data, callback.headers.message_id, received_at)
+def _card_tap(callback: CallbackMessage, _received_at: datetime) -> CardTap:
+    return parse_card_tap(callback.data, callback.headers.message_id)
 
 
 class StreamConnection:

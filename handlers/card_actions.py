@@ -49,8 +49,6 @@ class TapContext:
     volunteer: Volunteer | None
     language: Language
     """The tapper's language, for their private status."""
-    card_language: Language
-    """The group's language, for what everyone on the card sees."""
 
 
 @dataclass(frozen=True)
@@ -142,13 +140,15 @@ async def _answer(ctx: TapContext, shift: Shift) -> TapResult:
     confirmed = await count_in_state(
         session=ctx.session, shift_id=shift.id, state=AssignmentState.CONFIRMED
     )
+    group_language = ctx.settings.org.language
     if ctx.tap.out_track_id == out_track_id("confirm", shift.id):
-        return TapResult(my_status=mine, status=status_line(confirmed, shift.headcount,
-                                                            ctx.card_language))  # fmt: skip
+        return TapResult(
+            my_status=mine, status=status_line(confirmed, shift.headcount, group_language)
+        )
     # Answered on their own nudge or reminder card: the group's card follows.
     assert volunteer is not None
     await queue_group_card_update(ctx.session, shift=shift, volunteer=volunteer, my_status=mine,
-                                  group_language=ctx.card_language,
+                                  group_language=group_language,
                                   version=f"tap-{ctx.tap.event_id}", now=ctx.now)  # fmt: skip
     return TapResult(my_status=mine,
                      status=status_line(confirmed, shift.headcount, ctx.language))  # fmt: skip

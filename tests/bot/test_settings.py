@@ -29,7 +29,6 @@ def test_the_example_config_loads_once_the_secret_is_given(
     assert settings.org.timezone == "Asia/Hong_Kong"
     assert settings.org.language == "zh-HK"
     assert settings.limits.monthly_api_budget == 5000
-    assert settings.limits.monthly_stream_budget == 3000
     assert settings.schedule.confirm_hours_before == 48
 
 
