@@ -1,1 +1,1 @@
-"""Scheduled due-work jobs (announce, confirm, nudge, remind); arrives with the shift lifecycle."""
+"""Scheduled work: the shift lifecycle's steps, change notices, offer deadlines, templates."""

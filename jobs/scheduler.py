@@ -22,7 +22,8 @@ def build_scheduler(
     first_run: datetime,
 ) -> AsyncIOScheduler:
     """The due-work job every ``schedule.tick_seconds`` (first at ``first_run``, to catch up
-    after downtime at once) and the templates' rolling horizon every night at 03:00."""
+    after downtime at once) and the templates' rolling horizon at start-up and every night at
+    03:00."""
     scheduler = AsyncIOScheduler(timezone=settings.org.zone)
     scheduler.add_job(
         due_work,

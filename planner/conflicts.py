@@ -1,8 +1,8 @@
 """Whether a volunteer may be booked into a shift: the one place the booking rules live.
 
 The repository calls :func:`booking_refusal` inside the transaction that books, with the rows it
-has just read, so the rules and the write see the same state. Planners (suggestions, backfill)
-call the same function, or :func:`too_close`, to propose only bookings that would be accepted.
+has just read, so the rules and the write see the same state. Backfill (planner.matching) calls
+:func:`too_close` too, so that it offers only bookings that would be accepted.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ class ShiftSlot:
     cancelled: bool = False
 
     def __post_init__(self) -> None:
-        # SQLite hands back naive datetimes; comparing those with aware ones would raise far from
-        # the cause, or, worse, compare local with UTC. Refuse them where the slot is made.
+        # A naive datetime (SQLite stores none; storage.columns makes them aware on the way back)
+        # would raise far from the cause, or, worse, compare local with UTC. Refuse it here.
         if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
             raise ValueError(f"shift {self.shift_id}: times must be timezone-aware")
         if self.ends_at <= self.starts_at:

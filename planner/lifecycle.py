@@ -8,7 +8,8 @@ state, so a restart simply asks again and catches up; asking twice gives the sam
 The steps, with the default offsets (``[schedule]``, or the template's own ones):
 
 - ANNOUNCE: the group announcement, due as soon as the shift is published;
-- CONFIRM: the confirm / decline card to each assigned volunteer, due at T−48 h;
+- CONFIRM: the confirm / decline card in the site's group, @-mentioning everyone on the shift,
+  due at T−48 h;
 - NUDGE: a private nudge to those who have not answered and a summary for coordinators, T−36 h;
 - REMIND: the reminder (time, meeting point, contact, equipment, tasks) to those confirmed, T−24 h.
 
@@ -132,7 +133,8 @@ class ShiftProgress:
     done: frozenset[Step] = frozenset()
 
     def __post_init__(self) -> None:
-        # A naive time from SQLite would raise far from the cause, or compare local with UTC.
+        # A naive time (a caller's mistake) would raise far from the cause, or compare local
+        # with UTC.
         if self.starts_at.tzinfo is None:
             raise ValueError(f"shift {self.shift_id}: starts_at must be timezone-aware")
 
