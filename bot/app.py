@@ -51,7 +51,7 @@ class BotApp:
             settings=settings,
             due_work=self.run_due_work,
             expand_templates=self.expand_templates,
-            first_run=self.clock.now(),
+            first_run=SystemClock().now(),
         )
         self.stopped = False
         # Imported here: the SDK binds DINGTALK_OPENAPI_ENDPOINT when first imported, and callers

@@ -21,9 +21,11 @@ def build_scheduler(
     expand_templates: Callable[[], Awaitable[object]],
     first_run: datetime,
 ) -> AsyncIOScheduler:
-    """The due-work job every ``schedule.tick_seconds`` (first at ``first_run``, to catch up
-    after downtime at once) and the templates' rolling horizon at start-up and every night at
-    03:00."""
+    """The due-work job every ``schedule.tick_seconds`` and the templates' rolling horizon every
+    night at 03:00, both first at ``first_run`` (the real time the bot is built: APScheduler
+    runs on the wall clock, whatever clock the bot's rules are given), to catch up after
+    downtime at once. However late the scheduler starts after that, the first runs still
+    happen (no misfire grace limit); runs missed meanwhile are coalesced into one."""
     scheduler = AsyncIOScheduler(timezone=settings.org.zone)
     scheduler.add_job(
         due_work,
@@ -33,6 +35,7 @@ def build_scheduler(
         next_run_time=first_run,
         max_instances=1,
         coalesce=True,
+        misfire_grace_time=None,
     )
     scheduler.add_job(
         expand_templates,
@@ -42,5 +45,6 @@ def build_scheduler(
         next_run_time=first_run,
         max_instances=1,
         coalesce=True,
+        misfire_grace_time=None,
     )
     return scheduler
