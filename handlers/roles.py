@@ -20,14 +20,11 @@ mention list, and the words around it are not read as arguments, apart from the 
 
 from __future__ import annotations
 
-from sqlalchemy.exc import IntegrityError
-
 from bot.messages import Language, Phrase, join_list, text
 from bot.router import CommandContext, CommandSpec, Reply, UsageError
 from planner.permissions import GRANTABLE_ROLES, Role
 from planner.registration import InvalidChoice, district_name, parse_districts
-from storage.models import RoleGrant
-from storage.roles import find_grant, grant_role, list_grants, revoke_role
+from storage.roles import grant_role, list_grants, revoke_role
 from storage.volunteers import find_volunteer
 
 ROLE_WORDS: dict[str, Role] = {
@@ -105,12 +102,6 @@ def _self_note(ctx: CommandContext, staff_id: str, key: str) -> list[str]:
     return [text(key, ctx.language)] if staff_id == ctx.message.sender.staff_id else []
 
 
-async def _locked_grant(ctx: CommandContext, staff_id: str) -> RoleGrant | None:
-    """The person's grant, locked until the event's transaction ends (on SQLite the event's
-    transaction already holds the database's write lock)."""
-    return await find_grant(session=ctx.session, staff_id=staff_id, for_update=True)
-
-
 async def handle_grant(ctx: CommandContext) -> list[Reply]:
     staff_id = _the_person(ctx)
     role = _the_role(ctx.command.words)
@@ -118,20 +109,9 @@ async def handle_grant(ctx: CommandContext) -> list[Reply]:
         raise UsageError("role.admin_not_grantable")
     regions = _regions(ctx, role)
     _refuse_admin(ctx, staff_id)
-    sender = ctx.staff_id
-    previous = await _locked_grant(ctx, staff_id)
-    previous_role = Role(previous.role) if previous is not None else None
-    try:
-        # A first grant inserts; a concurrent first grant of the same person wins the insert,
-        # and this one then replaces it, as if it had come second.
-        async with ctx.session.begin_nested():
-            await grant_role(session=ctx.session, staff_id=staff_id, role=role,
-                             regions=regions, granted_by=sender, now=ctx.now)  # fmt: skip
-    except IntegrityError:
-        previous = await _locked_grant(ctx, staff_id)
-        previous_role = Role(previous.role) if previous is not None else None
-        await grant_role(session=ctx.session, staff_id=staff_id, role=role, regions=regions,
-                         granted_by=sender, now=ctx.now)  # fmt: skip
+    previous_role = await grant_role(session=ctx.session, staff_id=staff_id, role=role,
+                                     regions=regions, granted_by=ctx.staff_id,
+                                     now=ctx.now)  # fmt: skip
     who = await _display_name(ctx, staff_id)
     language = ctx.language
     if previous_role is not None and previous_role != role:
@@ -150,9 +130,7 @@ async def handle_revoke(ctx: CommandContext) -> list[Reply]:
     staff_id = _the_person(ctx)
     _refuse_admin(ctx, staff_id)
     who = await _display_name(ctx, staff_id)
-    # Locked first: of two revokes at the same moment, the second finds nothing to revoke.
-    locked = await _locked_grant(ctx, staff_id)
-    removed = await revoke_role(session=ctx.session, staff_id=staff_id) if locked else None
+    removed = await revoke_role(session=ctx.session, staff_id=staff_id)
     if removed is None:
         return [Reply(text("role.no_grant", ctx.language, who=who))]
     lines = [text("role.revoked", ctx.language, who=who, role=Phrase(f"role.{removed.role}"))]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,23 +30,45 @@ async def grant_role(
     regions: Sequence[str],
     granted_by: str,
     now: datetime,
-) -> RoleGrant:
-    """Give ``staff_id`` ``role``, replacing any role they had (one role per person)."""
-    grant = await find_grant(session=session, staff_id=staff_id) or RoleGrant(
-        staff_id=staff_id, role=role, granted_by=granted_by, granted_at=now
-    )
-    grant.role = role
-    grant.regions = list(regions)
-    grant.granted_by = granted_by
-    grant.granted_at = now
+) -> str | None:
+    """Give ``staff_id`` ``role``, replacing any role they had (one role per person); returns
+    the role they had, if any.
+
+    The grant is locked until the transaction ends (on SQLite the transaction already holds
+    the write lock), so two changes of one person's role run one after the other. A concurrent
+    first grant of the same person wins the insert; this one then replaces it, as if second."""
+    write = partial(_write_grant, session, staff_id=staff_id, role=role, regions=list(regions),
+                    granted_by=granted_by, now=now)  # fmt: skip
+    try:
+        async with session.begin_nested():
+            return await write()
+    except IntegrityError:
+        return await write()
+
+
+async def _write_grant(
+    session: AsyncSession,
+    *,
+    staff_id: str,
+    role: str,
+    regions: list[str],
+    granted_by: str,
+    now: datetime,
+) -> str | None:
+    """Store the grant over the person's current one, if any; returns the role it replaced."""
+    grant = await find_grant(session=session, staff_id=staff_id, for_update=True)
+    previous = grant.role if grant is not None else None
+    grant = grant or RoleGrant(staff_id=staff_id, role=role, granted_by=granted_by, granted_at=now)
+    grant.role, grant.regions, grant.granted_by, grant.granted_at = role, regions, granted_by, now
     session.add(grant)
     await session.flush()
-    return grant
+    return previous
 
 
 async def revoke_role(*, session: AsyncSession, staff_id: str) -> RoleGrant | None:
-    """Remove the grant; returns what was removed, or None if there was none."""
-    grant = await find_grant(session=session, staff_id=staff_id)
+    """Remove the grant, locked first so that of two revokes at the same moment the second
+    finds nothing; returns what was removed, or None if there was none."""
+    grant = await find_grant(session=session, staff_id=staff_id, for_update=True)
     if grant is not None:
         await session.delete(grant)
         await session.flush()
