@@ -81,4 +81,5 @@ def test_split_words_recovers_space_separated_words(words: list[str]) -> None:
 @given(st.text())
 def test_the_parser_never_fails_in_an_unexpected_way(text: str) -> None:
     with contextlib.suppress(CommandSyntaxError):
-        parse_command(text)
+        result = parse_command(text)
+        assert result is None or isinstance(result, Command), repr(result)

@@ -218,6 +218,43 @@ async def test_a_decline_offers_the_seat_to_the_best_matches_and_the_first_tap_w
     assert await world.chat.states(world.shift_id) == states
 
 
+async def test_once_the_seat_is_taken_a_second_take_and_a_change_of_heart_change_nothing(
+    sb: Sandbox, clocked: tuple[BotApp, ManualClock]
+) -> None:
+    app, clock = clocked
+    world = await _world_with_offers(sb, app, clock)
+    took = await _tap(sb, world, "u-dora", world.offer_card_id("u-dora"), "take")
+    assert took.startswith("✅ 你已頂上")
+    await app.wait_until_outbox_empty()
+    states = await world.chat.states(world.shift_id)
+    assert states["Dora"] == "confirmed"
+    assert states["Ben"] == "declined"
+    assert sum(state != "declined" for state in states.values()) == 3  # the shift is full
+    offers = await _offers(app, world.shift_id)
+    assert offers["u-dora"][0] == OfferState.TAKEN
+    group_status = sb.card_view(world.confirm_card_id, "u-ada")["status"]
+    dora_card = sb.card_view(world.offer_card_id("u-dora"), "u-dora")
+    cards, sent = len(sb.cards), len(sb.sent_messages())
+
+    # The winner taps "take" again: told the seat is already theirs, nothing else happens.
+    again = await _tap(sb, world, "u-dora", world.offer_card_id("u-dora"), "take")
+    assert again == f"你已經頂咗 #{world.shift_id}，多謝！"
+    await app.wait_until_outbox_empty()
+    assert await world.chat.states(world.shift_id) == states
+    assert await _offers(app, world.shift_id) == offers
+    assert sb.card_view(world.offer_card_id("u-dora"), "u-dora")["status"] == dora_card["status"]
+    assert sb.card_view(world.confirm_card_id, "u-ada")["status"] == group_status
+
+    # Ben changes his mind on the group's confirm card: his seat has gone to Dora.
+    refused = await _tap(sb, world, "u-ben", world.confirm_card_id, "confirm")
+    assert refused == f"#{world.shift_id} 已經搵到人補上，多謝你！"
+    await app.wait_until_outbox_empty()
+    assert await world.chat.states(world.shift_id) == states
+    assert await _offers(app, world.shift_id) == offers
+    assert sb.card_view(world.confirm_card_id, "u-ada")["status"] == group_status
+    assert (len(sb.cards), len(sb.sent_messages())) == (cards, sent)
+
+
 async def test_offers_nobody_takes_expire_and_the_coordinators_are_told(
     sb: Sandbox, clocked: tuple[BotApp, ManualClock]
 ) -> None:

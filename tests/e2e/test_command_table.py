@@ -68,8 +68,8 @@ MISTAKES = [
     Row("/權限 授予 @Ada viewer region=atlantis", "atlantis", at=(VOLUNTEER,),
         usage="/role grant"),
     Row("/avail someday", "someday", sender=VOLUNTEER, usage="/avail"),
-    Row("/roster", "", usage="/roster"),
-    Row('/join district="Sham Shui Po lang=yue', "", sender=VOLUNTEER),
+    Row("/roster", "請寫更份編號", usage="/roster"),
+    Row('/join district="Sham Shui Po lang=yue', "引號未有收尾", sender=VOLUNTEER),
 ]  # fmt: skip
 
 SUCCESSES = [
@@ -83,7 +83,7 @@ SUCCESSES = [
     Row("/有空 星期六上午", "星期六上午", sender=VOLUNTEER),
     Row("/權限 授予 @Ada 地區協調員 region=深水埗", "Ada", at=(VOLUNTEER,)),
     Row("/權限", "Ada"),
-    Row("/help 更 新增", "/shift add"),
+    Row("/help 更 新增", "用法：/shift add"),
 ]
 
 

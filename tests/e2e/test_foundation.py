@@ -234,9 +234,21 @@ async def test_a_slow_reconnect_does_not_lose_messages_posted_meanwhile(
 ) -> None:
     sb.add_user(nick="Jay", staff_id="u-jay")
     group = sb.add_group(title="SSP", members=["u-jay"])
+    opened = sb.connections_opened
     sb.close_connections(code=1011)
-    sb.post_message(group.conversation_id, "u-jay", "/help")
-    await asyncio.wait_for(sb.wait_for_messages(1, group.conversation_id, timeout=10), 12)
+    # After an error close the bot waits about a second before reconnecting: the message below
+    # is posted while it has no connection at all.
+    await sb.wait_until(lambda: sb.connection_count == 0, timeout=5)
+    message_id = sb.post_message(group.conversation_id, "u-jay", "/help")
+    [reply] = await asyncio.wait_for(
+        sb.wait_for_messages(1, group.conversation_id, timeout=10), 12
+    )
+    assert "喺群組 @我" in reply.text
+    assert "/join district=" in reply.text
+    [ack] = await sb.wait_for_ack(message_id)
+    assert ack.code == 200
+    assert sb.connections_opened == opened + 1, "the bot did not open exactly one new connection"
+    assert sb.connection_count == 1
 
 
 async def test_a_silent_connection_is_replaced_and_pings_keep_a_quiet_one_alive(

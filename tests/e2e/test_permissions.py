@@ -3,8 +3,9 @@
 One bot, one test function: each (role, command) cell gets a sandbox group of its own, so that the
 one reply in it is that cell's answer. The refused cells go first, all at once, against a database
 seeded so that each refused command would change something if it ran; the database must be exactly
-as before. Then the allowed cells go, and none of them may get the refusal (a usage error for the
-minimal arguments is fine: the permission check comes first).
+as before. Then the allowed cells go, and none of them may get the refusal, the internal-error
+answer or the unknown-command answer (a usage error for the minimal arguments is fine: the
+permission check comes first).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy import Table
 from sqlmodel import SQLModel
 
 from bot.app import BotApp
-from bot.messages import Phrase, text
+from bot.messages import LANGUAGES, Phrase, text
 from bot.settings import Settings
 from handlers.registry import ALL_COMMANDS
 from planner.permissions import PERMISSIONS, Role, least_role
@@ -87,6 +88,19 @@ def _refusal(command: str) -> tuple[str, str]:
         text("error.not_allowed", "zh-HK", command=f"/{command}", role=role),
         text("error.not_allowed", "en", command=f"/{command}", role=role),
     )
+
+
+def _failures() -> list[str]:
+    """What a reply says when the command never ran: a crash, or a name the bot did not know.
+
+    The unknown-command sentence names the command, so only its fixed opening is matched.
+    """
+    failures = []
+    for language in LANGUAGES:
+        failures.append(text("error.internal", language))
+        opening, _, _ = text("error.unknown_command", language, command="\0").partition("\0")
+        failures.append(opening)
+    return failures
 
 
 async def _seed(app: BotApp) -> None:
@@ -223,6 +237,8 @@ async def test_every_role_gets_exactly_the_commands_the_permission_table_gives_i
         zh, en = _refusal(command)
         if zh in reply or en in reply:
             wrong.append(f"{role} /{command} was refused: {reply!r}")
+        elif any(failure in reply for failure in _failures()):
+            wrong.append(f"{role} /{command} failed instead of running: {reply!r}")
     assert not wrong, "\n".join(wrong)
 
 

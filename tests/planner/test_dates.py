@@ -277,13 +277,18 @@ FIXED = {"today", "tomorrow", "後日"}
 def test_date_ranges_are_ordered_and_pin_words_sensibly(
     first: str, last: str, today: date
 ) -> None:
+    first_fixed = first in FIXED or len(first) == 10
+    last_fixed = last in FIXED or len(last) == 10
     try:
         start, end = parse_date_range(f"{first}..{last}", today)
     except InvalidChoice:
+        # Words can be refused when no pinning works, but two fixed days in order always make a
+        # range: only a pair of fixed days with the first after the last may be refused here.
+        assert not (
+            first_fixed and last_fixed and parse_date(first, today) <= parse_date(last, today)
+        ), f"{first}..{last} was refused on {today}"
         return
     assert start <= end
-    first_fixed = first in FIXED or len(first) == 10
-    last_fixed = last in FIXED or len(last) == 10
     if first_fixed:
         assert start == parse_date(first, today)
     if last_fixed:

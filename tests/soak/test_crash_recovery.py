@@ -36,7 +36,6 @@ import contextlib
 import random
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
@@ -57,7 +56,7 @@ from bench.simulation import (
 )
 from sandbox import Sandbox
 from sandbox.templates import SHIPPED_CARD_TEMPLATE
-from storage.database import SessionFactory, create_engine, session_factory, upgrade_schema
+from storage.database import SessionFactory
 from tests.soak.week import (
     OFFERS,
     SCENARIO,
@@ -148,19 +147,10 @@ async def _unfinished(simulation: Simulation) -> bool:
     )
 
 
-@pytest.fixture
-async def sessions_on(database_url: str) -> AsyncIterator[SessionFactory]:
-    engine = create_engine(database_url)
-    await upgrade_schema(engine)
-    yield session_factory(engine)
-    await engine.dispose()
-
-
 async def test_killing_the_bot_at_random_loses_nothing_and_repeats_only_in_flight_sends(
-    sb: Sandbox, database_url: str, sessions_on: SessionFactory, tmp_path: Path
+    sb: Sandbox, database_url: str, sessions: SessionFactory, tmp_path: Path
 ) -> None:
     started = time.monotonic()
-    sessions = sessions_on
     sb.register_card_template_file(TEMPLATE_ID, SHIPPED_CARD_TEMPLATE)
     clock = FileClock(tmp_path / "clock")
     clock.set(START)
