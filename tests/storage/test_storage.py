@@ -13,6 +13,7 @@ from storage.database import SessionFactory, create_engine, session_factory, upg
 from storage.events import DuplicateEvent, find_processed, record_processed
 from storage.models import OutboxMessage, OutboxStatus
 from storage.outbox import due_messages, enqueue, mark_sent, next_attempt_at, schedule_retry
+from storage.roles import find_grant, grant_role
 from storage.usage import add_usage, usage_for
 from storage.volunteers import find_volunteer, register_volunteer
 
@@ -158,3 +159,23 @@ async def test_upgrading_keeps_the_volunteers_registered_before(database_url: st
     assert (volunteer.nickname, volunteer.districts, volunteer.skills) == (
         "Ada", ["sham-shui-po"], [],
     )  # fmt: skip
+
+
+async def test_two_first_grants_of_one_person_at_once_both_succeed_one_after_the_other(
+    sessions: SessionFactory,
+) -> None:
+    async def grant(role: str) -> str | None:
+        async with sessions.begin() as session:
+            # The dispatcher's first write: the event's dedup record.
+            await record_processed(session=session, key=f"msg:{role}", ack="{}", processed_at=NOW)
+            return await grant_role(session=session, staff_id="u-ada", role=role, regions=[],
+                                    granted_by="u-admin", now=NOW)  # fmt: skip
+
+    previous = await asyncio.gather(grant("coordinator"), grant("scheduler"))
+
+    async with sessions() as session:
+        final = await find_grant(session=session, staff_id="u-ada")
+    assert final is not None
+    # One came first and found nobody; the other replaced it, and says what it replaced.
+    [first_role] = {"coordinator", "scheduler"} - {final.role}
+    assert sorted(previous, key=str) == sorted([None, first_role], key=str)
