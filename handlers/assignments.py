@@ -18,19 +18,21 @@ with the mentions; otherwise the staff id is shown).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.messages import Language, Phrase, join_list, text
 from bot.router import CommandContext, CommandSpec, Reply, UsageError
 from handlers.backfill import close_if_full, offered_line, open_vacancy
 from handlers.details import lifecycle_offsets, shift_progress
 from handlers.render import day_label, when_label
 from handlers.shifts import may_see, refuse_unless_open, shift_from_words, site_of
-from planner.conflicts import Refusal
+from planner.conflicts import Refusal, too_close
 from planner.lifecycle import next_step
 from planner.needs import needs_unmet
 from planner.registration import language_name
 from storage.lifecycle import handled_steps
 from storage.models import HOLDS_A_SEAT, AssignmentState, Shift, ShiftStatus, Volunteer
-from storage.shifts import book, find_shift, people_on, seats_taken, unbook
+from storage.shifts import book, find_shift, people_on, seats_taken, slot_of, unbook
 from storage.volunteers import find_volunteer
 
 MAX_MENTION_WORDS = 64
@@ -83,7 +85,7 @@ async def _refusal_line(
         other = await find_shift(session=ctx.session, shift_id=refusal.conflicting_shift_id)
         assert other is not None
         when = when_label(other, ctx.settings.org.zone, ctx.language)
-        overlapping = other.starts_at < shift.ends_at and shift.starts_at < other.ends_at
+        overlapping = too_close(slot_of(other), slot_of(shift), timedelta(0))
         key = "assign.refused.overlap" if overlapping else "assign.refused.too_close"
         return text(
             key,

@@ -8,6 +8,7 @@ organisation's ``[schedule]`` value).
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -25,16 +26,30 @@ OFFSET_OPTIONS = {"confirm": "confirm_hours_before", "nudge": "nudge_hours_befor
                   "remind": "remind_hours_before"}  # fmt: skip
 OFFSET_FIELDS = tuple(OFFSET_OPTIONS.values())
 """In lifecycle order, as :meth:`Offsets.overridden` takes them."""
-DETAIL_OPTIONS = frozenset({"need", "title", "lang", "meet", "contact", "equipment", "tasks",
-                            "health", *OFFSET_OPTIONS})  # fmt: skip
+# Option -> the ShiftDetails field it sets; the one table ``/shift`` and ``/template`` share.
+DETAIL_FIELDS = {"need": "headcount", "title": "title", "lang": "language_needs",
+                 "meet": "meeting_point", "contact": "contact", "equipment": "equipment",
+                 "tasks": "tasks", "health": "health_declaration", **OFFSET_OPTIONS}  # fmt: skip
+OPTION_OF_FIELD = {field: option for option, field in DETAIL_FIELDS.items()}
+DETAIL_OPTIONS = frozenset(DETAIL_FIELDS)
 MAX_TEXT = 256
 log = logging.getLogger(__name__)
 
 
-def _text(option: str, value: str, limit: int = MAX_TEXT) -> str:
+def check_length(option: str, value: str, limit: int = MAX_TEXT) -> str:
+    """``value`` if it fits in ``limit`` characters; else the bilingual "too long" reply."""
     if len(value) > limit:
         raise UsageError("error.too_long", option=option, limit=limit)
     return value
+
+
+def parse_id(word: str, error_key: str) -> int:
+    """``42`` or ``#42``; ``error_key`` (with ``value``) otherwise. Nine digits at most: ids
+    are 32-bit integers in PostgreSQL, and a longer number would fail the query."""
+    digits = word.strip().removeprefix("#")
+    if not re.fullmatch(r"\d{1,9}", digits):
+        raise UsageError(error_key, value=word)
+    return int(digits)
 
 
 def details_from(options: Mapping[str, str]) -> dict[str, Any]:
@@ -59,7 +74,7 @@ def details_from(options: Mapping[str, str]) -> dict[str, Any]:
     for option, field, limit in (("title", "title", 128), ("meet", "meeting_point", MAX_TEXT),
                                  ("contact", "contact", 128)):  # fmt: skip
         if option in options:
-            fields[field] = _text(option, options[option], limit)
+            fields[field] = check_length(option, options[option], limit)
     return fields
 
 

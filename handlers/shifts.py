@@ -28,12 +28,16 @@ from zoneinfo import ZoneInfo
 from bot.messages import Phrase, text
 from bot.router import CommandContext, CommandSpec, Reply, UsageError
 from handlers.details import (
+    DETAIL_FIELDS,
     DETAIL_OPTIONS,
     OFFSET_OPTIONS,
+    OPTION_OF_FIELD,
+    check_length,
     check_offsets,
     details_from,
     hours_label,
     invalid,
+    parse_id,
     timing_line,
 )
 from handlers.render import day_label, local_window, neutral_when, shift_line, when_label
@@ -58,11 +62,6 @@ DEFAULT_LIST_DAYS = 7
 MAX_LIST_LINES = 60
 """Beyond this a list stops and asks for a narrower range: a phone screen is short."""
 MAX_REASON = 256
-# Option -> the ShiftDetails field it sets (date and time set the window instead).
-DETAIL_FIELDS = {"need": "headcount", "title": "title", "lang": "language_needs",
-                 "meet": "meeting_point", "contact": "contact", "equipment": "equipment",
-                 "tasks": "tasks", "health": "health_declaration", **OFFSET_OPTIONS}  # fmt: skip
-OPTION_OF_FIELD = {field: option for option, field in DETAIL_FIELDS.items()}
 EDIT_KEYS = ("date", "time", *DETAIL_FIELDS)
 
 
@@ -74,18 +73,11 @@ def is_past(shift: Shift, now: datetime) -> bool:
 # -- finding the shift a command is about ------------------------------------------------------
 
 
-def parse_shift_id(word: str) -> int:
-    digits = word.strip().removeprefix("#")
-    if not digits.isdigit() or len(digits) > 12:
-        raise UsageError("shift.bad_id", value=word)
-    return int(digits)
-
-
 async def shift_from_words(ctx: CommandContext, *, for_update: bool) -> Shift:
     """The shift named by the command's first word, or a :class:`UsageError`."""
     if not ctx.command.words:
         raise UsageError("shift.missing_id")
-    shift_id = parse_shift_id(ctx.command.words[0])
+    shift_id = parse_id(ctx.command.words[0], "shift.bad_id")
     shift = await find_shift(session=ctx.session, shift_id=shift_id, for_update=for_update)
     if shift is None:
         raise UsageError("shift.not_found", id=shift_id)
@@ -410,8 +402,7 @@ async def handle_cancel(ctx: CommandContext) -> list[Reply]:
     shift = await shift_from_words(ctx, for_update=True)
     refuse_unless_open(shift, ctx.now)
     reason = " ".join(ctx.command.words[1:])
-    if len(reason) > MAX_REASON:
-        raise UsageError("error.too_long", option="reason", limit=MAX_REASON)
+    check_length("reason", reason, MAX_REASON)
     await cancel_shift(
         session=ctx.session,
         shift=shift,

@@ -14,7 +14,7 @@ import re
 
 from bot.messages import Language, text
 from bot.router import CommandContext, CommandSpec, Reply, UsageError
-from handlers.details import invalid
+from handlers.details import check_length, invalid
 from planner.permissions import sees_district
 from planner.registration import InvalidChoice, district_name, parse_districts
 from storage.models import Site
@@ -25,9 +25,7 @@ LIMITS = {"name": 128, "address": 256, "contact": 128}
 
 
 def _limited(option: str, value: str) -> str:
-    if len(value) > LIMITS[option]:
-        raise UsageError("error.too_long", option=option, limit=LIMITS[option])
-    return value
+    return check_length(option, value, LIMITS[option])
 
 
 def site_line(site: Site, language: Language) -> str:

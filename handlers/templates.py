@@ -25,7 +25,15 @@ from typing import Any
 from bot.messages import Language, Phrase, join_list, text
 from bot.router import CommandContext, CommandSpec, Reply, UsageError
 from bot.settings import ScheduleSettings
-from handlers.details import OFFSET_OPTIONS, check_offsets, details_from, invalid, timing_line
+from handlers.details import (
+    DETAIL_OPTIONS,
+    check_length,
+    check_offsets,
+    details_from,
+    invalid,
+    parse_id,
+    timing_line,
+)
 from handlers.render import day_label, details_lines
 from planner.dates import parse_date, parse_time_range
 from planner.permissions import sees_district
@@ -47,8 +55,7 @@ from storage.templates import (
 
 SHOWN_DATES = 5
 MAX_NAME = 128
-DETAIL_KEYS = frozenset({"need", "lang", "meet", "contact", "equipment", "tasks", "health",
-                         *OFFSET_OPTIONS})  # fmt: skip
+DETAIL_KEYS = DETAIL_OPTIONS - {"title"}  # a template's name is its shifts' title
 TEMPLATE_KEYS = frozenset({"every", "time", "from", "except"})
 ADD_OPTIONS = DETAIL_KEYS | TEMPLATE_KEYS | {"site"}
 EDIT_OPTIONS = DETAIL_KEYS | TEMPLATE_KEYS | {"name"}
@@ -145,18 +152,13 @@ def _name(value: str) -> str:
     name = value.strip()
     if not name:
         raise UsageError("template.missing_name")
-    if len(name) > MAX_NAME:
-        raise UsageError("error.too_long", option="name", limit=MAX_NAME)
-    return name
+    return check_length("name", name, MAX_NAME)
 
 
 def _template_id(ctx: CommandContext) -> int:
     if not ctx.command.words:
         raise UsageError("template.missing_id")
-    word = ctx.command.words[0].removeprefix("#")
-    if not re.fullmatch(r"\d{1,9}", word):
-        raise UsageError("template.bad_id", value=ctx.command.words[0])
-    return int(word)
+    return parse_id(ctx.command.words[0], "template.bad_id")
 
 
 async def _active_template(ctx: CommandContext) -> tuple[ShiftTemplate, Site]:

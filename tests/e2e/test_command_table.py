@@ -64,6 +64,7 @@ MISTAKES = [
     Row("/template add 早更 site=SSP every=sat time=09:00-12:00 need=2 confirm=30h",
         "the nudge (36h*)"),
     Row("/更 取消 abc", "abc", usage="/shift cancel"),
+    Row("/roster 9999999999", "「9999999999」唔係更份編號", usage="/roster"),
     Row("/role grant @Ada king", "king", at=(VOLUNTEER,), usage="/role grant"),
     Row("/權限 授予 @Ada viewer region=atlantis", "atlantis", at=(VOLUNTEER,),
         usage="/role grant"),
