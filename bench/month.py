@@ -21,16 +21,14 @@ that dominate; the benchmark never changes the bot to fit.
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from sqlmodel import select
 
-from bench.harness import start_sandbox
+from bench.harness import bot_on_sandbox
 from bench.simulation import (
     COORDINATOR,
     TEMPLATE_ID,
@@ -50,8 +48,8 @@ from bench.simulation import (
     sandbox_on_simulated_time,
     seed_org,
 )
+from bot.clock import ManualClock
 from sandbox import Sandbox
-from sandbox.templates import SHIPPED_CARD_TEMPLATE
 from storage.models import MonthlyUsage, OutboxMessage, OutboxStatus
 
 MONTH = "2026-06"
@@ -77,8 +75,6 @@ ANSWERING = Answering(confirm=0.85, decline=0.10, within=timedelta(hours=24))
 OFFERS = OfferTaking(share=0.3, within=timedelta(hours=6))
 MESSAGES = 100
 MESSAGE_TEXTS = (("/me", 0.6), ("/help", 0.4))
-CLIENT_ID = "dingshift-bench"
-CLIENT_SECRET = "bench-secret"
 SEED = 20260601
 
 
@@ -99,81 +95,60 @@ def _share(part: int, whole: int) -> str:
 
 
 async def run_month() -> None:
-    sandbox = start_sandbox(CLIENT_ID, CLIENT_SECRET)
-    from bot.app import BotApp
-    from bot.clock import ManualClock
-    from bot.settings import load_settings
-
     # The bot's scheduler runs on the wall clock and finds its simulated first run long past.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
-    with tempfile.TemporaryDirectory(prefix="dingshift-bench-") as data_dir:
-        sandbox.register_card_template_file(TEMPLATE_ID, SHIPPED_CARD_TEMPLATE)
-        settings = load_settings(
-            None,
-            dingtalk={
-                "client_id": CLIENT_ID,
-                "client_secret": CLIENT_SECRET,
-                "card_template_id": TEMPLATE_ID,
-            },
-            database={"url": f"sqlite+aiosqlite:///{Path(data_dir) / 'bench.db'}"},
-            org={"admins": [COORDINATOR]},
-            schedule={"tick_seconds": 3600},
-            limits={"outbound_per_second": 1000},
-            demo_mode=True,
-        )
-        clock = ManualClock(WARM_UP)
-        app = BotApp(settings, clock=clock)
-        await app.start()
-        try:
-            await app.wait_until_connected()
-            started = time.perf_counter()
-            org = await seed_org(sessions=app.sessions, sb=sandbox, scenario=SCENARIO, now=WARM_UP)
-            until = MONTH_END - STEP
-            actions: list[Action] = [
-                *plan_publications(org, _publications()),
-                *(
-                    tap
-                    for tap in plan_taps(
-                        org, ANSWERING, step=STEP, seed=SEED, published_at=WARM_UP + STEP
-                    )
-                    if tap.at <= until
-                ),
-                *plan_messages(
-                    org,
-                    count=MESSAGES,
-                    between=(MONTH_START, MONTH_END),
-                    texts=MESSAGE_TEXTS,
-                    seed=SEED + 1,
-                    step=STEP,
-                ),
-            ]
-            seeded = time.perf_counter() - started
-            simulation = Simulation(
-                sandbox,
-                app.sessions,
-                InProcessBot(app, clock),
-                actions,
-                step=STEP,
-                offers=OFFERS,
-                seed=SEED,
-            )
-            simulation.mark("month", MONTH_START)
-            with sandbox_on_simulated_time(clock.now):
-                await simulation.run(WARM_UP, until)
-            ended = time.monotonic()
-            usage = await app.usage_in(MONTH)
-            async with app.sessions() as session:
-                rows = list(
-                    (
-                        await session.exec(
-                            select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENT)
-                        )
-                    ).all()
+    clock = ManualClock(WARM_UP)
+    async with bot_on_sandbox(
+        card_template_id=TEMPLATE_ID,
+        clock=clock,
+        org={"admins": [COORDINATOR]},
+        schedule={"tick_seconds": 3600},
+    ) as (sandbox, app):
+        started = time.perf_counter()
+        org = await seed_org(sessions=app.sessions, sb=sandbox, scenario=SCENARIO, now=WARM_UP)
+        until = MONTH_END - STEP
+        actions: list[Action] = [
+            *plan_publications(org, _publications()),
+            *(
+                tap
+                for tap in plan_taps(
+                    org, ANSWERING, step=STEP, seed=SEED, published_at=WARM_UP + STEP
                 )
-            wall = time.perf_counter() - started
-        finally:
-            await app.stop()
-            sandbox.stop()
+                if tap.at <= until
+            ),
+            *plan_messages(
+                org,
+                count=MESSAGES,
+                between=(MONTH_START, MONTH_END),
+                texts=MESSAGE_TEXTS,
+                seed=SEED + 1,
+                step=STEP,
+            ),
+        ]
+        seeded = time.perf_counter() - started
+        simulation = Simulation(
+            sandbox,
+            app.sessions,
+            InProcessBot(app, clock),
+            actions,
+            step=STEP,
+            offers=OFFERS,
+            seed=SEED,
+        )
+        simulation.mark("month", MONTH_START)
+        with sandbox_on_simulated_time(clock.now):
+            await simulation.run(WARM_UP, until)
+        ended = time.monotonic()
+        usage = await app.usage_in(MONTH)
+        async with app.sessions() as session:
+            rows = list(
+                (
+                    await session.exec(
+                        select(OutboxMessage).where(OutboxMessage.status == OutboxStatus.SENT)
+                    )
+                ).all()
+            )
+        wall = time.perf_counter() - started
     june = [
         row
         for row in rows

@@ -12,26 +12,25 @@ Two measurements:
 
 from __future__ import annotations
 
-import statistics
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bench.harness import spread
+from bench.simulation import DISTRICTS, ZONE, local
 from planner.recurrence import parse_rule
 from storage.database import SessionFactory, create_engine, session_factory, upgrade_schema
 from storage.models import Assignment, AssignmentState, Shift, Site, Volunteer
 from storage.shifts import people_on, shifts_between
 from storage.templates import add_template, expand_all_templates
 
-ZONE = ZoneInfo("Asia/Hong_Kong")
 SITES = 8
 VOLUNTEERS = 320
 WEEKS = 52
@@ -41,21 +40,7 @@ TEMPLATES = (  # (name, rule, start, end): 3 per site
     ("Weekday meals", "mon,wed,fri", clock_time(17), clock_time(20)),
     ("Fortnightly visits", "2w:sun", clock_time(14), clock_time(17)),
 )
-DISTRICTS = (
-    "sham-shui-po",
-    "kwun-tong",
-    "wong-tai-sin",
-    "yau-tsim-mong",
-    "kwai-tsing",
-    "tuen-mun",
-    "yuen-long",
-    "sha-tin",
-)
 BY = "bench"
-
-
-def _local(day: date, at: clock_time) -> datetime:
-    return datetime.combine(day, at, tzinfo=ZONE).astimezone(UTC)
 
 
 async def _add_sites(session: AsyncSession, now: datetime) -> list[Site]:
@@ -143,8 +128,8 @@ async def _seed_roster(sessions: SessionFactory, first_day: date) -> None:
                     Shift(
                         site_id=site.id,
                         occurs_on=day,
-                        starts_at=_local(day, clock_time(9)),
-                        ends_at=_local(day, clock_time(12)),
+                        starts_at=local(day, clock_time(9)),
+                        ends_at=local(day, clock_time(12)),
                         headcount=HEADCOUNT,
                         created_by=BY,
                         created_at=now,
@@ -177,11 +162,8 @@ async def _seed_roster(sessions: SessionFactory, first_day: date) -> None:
 
 
 def _stats(label: str, seconds: list[float], detail: str) -> None:
-    millis = sorted(value * 1000 for value in seconds)
-    print(
-        f"{label:<34} median={statistics.median(millis):7.2f} ms  max={millis[-1]:7.2f} ms"
-        f"  ({detail}, {len(millis)} runs)"
-    )
+    millis = [value * 1000 for value in seconds]
+    print(f"{label:<34} {spread(millis, p99=False, decimals=2)}  ({detail}, {len(millis)} runs)")
 
 
 async def bench_week_roster(sessions: SessionFactory, runs: int = 20) -> None:

@@ -191,16 +191,11 @@ class SimulatedBotProcess:
         self._log_dir = log_dir
         self._process: subprocess.Popen[bytes] | None = None
         self.starts = 0
-        self.kills = 0
         self.log_files: list[Path] = []
 
     @property
     def running(self) -> bool:
         return self._process is not None and self._process.poll() is None
-
-    @property
-    def pid(self) -> int | None:
-        return None if self._process is None else self._process.pid
 
     def start(self) -> None:
         if self.running:
@@ -222,7 +217,6 @@ class SimulatedBotProcess:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
         self._process = None
-        self.kills += 1
 
     def stop(self, timeout: float = 15.0) -> int | None:
         """SIGTERM and wait (the bot's own shutdown); SIGKILL if it does not end in time."""

@@ -51,7 +51,7 @@ from bot.settings import ScheduleSettings
 from jobs.lifecycle import shifts_due
 from planner.conflicts import Refusal
 from planner.lifecycle import Offsets
-from sandbox import RequestRecord, Sandbox, SentMessage
+from sandbox import RequestRecord, Sandbox, SentMessage, is_metered
 from storage.database import SessionFactory
 from storage.models import (
     Assignment,
@@ -77,8 +77,6 @@ TEMPLATE_ID = "dingshift-simulation.schema"
 COORDINATOR = "u-coord"
 BY = "simulation"
 CARD_CREATE_PATH = "/v1.0/card/instances/createAndDeliver"
-# Under /v1.0/ but not metered (sandbox.server._UNMETERED).
-UNMETERED_PATHS = ("/v1.0/oauth2/accessToken", "/v1.0/gateway/connections/open")
 DISTRICTS = (
     "sham-shui-po",
     "kwun-tong",
@@ -111,15 +109,14 @@ class Scenario:
     shift_start: clock_time = clock_time(9)
     shift_end: clock_time = clock_time(12)
     english_share: float = 0.0
-    """Volunteers whose ``language_preference`` is English (private messages split by language)."""
+    """Volunteers whose ``language_preference`` is English: the private notices (reminders,
+    nudges) are private cards, one per language for up to 20 people each."""
     seed: int = 20260301
 
 
 @dataclass(frozen=True)
 class SeededShift:
     id: int
-    site: int
-    conversation_id: str
     starts_at: datetime
     staff_ids: tuple[str, ...]
 
@@ -221,8 +218,6 @@ async def seed_org(
                 shifts.append(
                     SeededShift(
                         id=shift.id,
-                        site=site_index,
-                        conversation_id=group.conversation_id,
                         starts_at=shift.starts_at,
                         staff_ids=tuple(staff_ids[seat] for seat in seats),
                     )
@@ -463,9 +458,8 @@ class OfferTaking:
 class Pushed:
     message_id: str
     action: Action
-    first_at: float
     last_at: float
-    pushes: int = 1
+    """When (monotonic) the frame was last pushed."""
 
 
 @dataclass
@@ -480,8 +474,6 @@ class SimulationStats:
     """Frames the driver pushed again because they had no ACK with code 200 in time."""
     left_over: int = 0
     """Actions planned after the end, not performed."""
-    waits_for_bot: int = 0
-    """Settle rounds in which the bot ran no due-work pass (it was down, or starting)."""
 
 
 class SettleTimeout(TimeoutError):
@@ -623,8 +615,7 @@ class Simulation:
                     action.conversation_id, action.staff_id, action.text
                 )
                 self.stats.messages += 1
-            now = time.monotonic()
-            record = Pushed(message_id, action, now, now)
+            record = Pushed(message_id, action, time.monotonic())
             self.pushed.append(record)
             self._outstanding[message_id] = record
 
@@ -647,7 +638,6 @@ class Simulation:
                 need_pass = True
             elif need_pass:
                 need_pass = not await self.bot.pass_done()
-                self.stats.waits_for_bot += need_pass
             elif await self.lifecycle_due():
                 need_pass = True
             elif not await self.pending_count(due=True):
@@ -657,7 +647,7 @@ class Simulation:
                 for record in waiting:
                     if now - record.last_at > self.redeliver_after:
                         self.sb.redeliver(record.message_id)
-                        record.last_at, record.pushes = now, record.pushes + 1
+                        record.last_at = now
                         self.stats.redeliveries += 1
             if now > deadline:
                 raise SettleTimeout(
@@ -871,5 +861,5 @@ def metered_requests(sb: Sandbox, start: float, end: float) -> list[RequestRecor
     return [
         request
         for request in sb.requests("/v1.0/")
-        if start <= request.at < end and request.path not in UNMETERED_PATHS
+        if start <= request.at < end and is_metered(request.path)
     ]

@@ -17,33 +17,26 @@ from __future__ import annotations
 
 import asyncio
 import random
-import statistics
-import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
-from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
 
-from bench.harness import start_sandbox
+from bench.harness import bot_on_sandbox, spread
+from bench.simulation import ZONE, local
 from planner.conflicts import Refusal
 from sandbox import AckRecord, Sandbox
-from sandbox.templates import SHIPPED_CARD_TEMPLATE
 from storage.models import HOLDS_A_SEAT, Assignment, AssignmentState, Shift, ShiftStatus, Volunteer
 
 if TYPE_CHECKING:
     from bot.app import BotApp
     from storage.models import MonthlyUsage
 
-CLIENT_ID = "dingshift-bench"
-CLIENT_SECRET = "bench-secret"
 TEMPLATE_ID = "dingshift-bench.schema"
-ZONE = ZoneInfo("Asia/Hong_Kong")
 SITES = 8
 PER_SITE = 40
 WINDOW_S = 10.0
@@ -73,23 +66,11 @@ class Sent:
     """For a redelivery: whether the original's ACK had arrived when it was pushed again."""
 
 
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
 def _latency_line(label: str, acks: list[AckRecord]) -> str:
     millis = [ack.latency_s * 1000 for ack in acks if ack.latency_s is not None]
     if not millis:
         return f"{label:<30} none"
-    return (
-        f"{label:<30} n={len(millis):<4} median={statistics.median(millis):7.1f} ms"
-        f"  p99={_percentile(millis, 0.99):7.1f} ms  max={max(millis):7.1f} ms"
-    )
-
-
-def _local(day: date, at: clock_time) -> datetime:
-    return datetime.combine(day, at, tzinfo=ZONE).astimezone(UTC)
+    return f"{label:<30} n={len(millis):<4} {spread(millis)}"
 
 
 async def _set_up(sandbox: Sandbox, app: BotApp) -> list[tuple[int, list[str]]]:
@@ -125,8 +106,8 @@ async def _set_up(sandbox: Sandbox, app: BotApp) -> list[tuple[int, list[str]]]:
                 shift=Shift(
                     site_id=site.id,
                     occurs_on=day,
-                    starts_at=_local(day, clock_time(9)),
-                    ends_at=_local(day, clock_time(12)),
+                    starts_at=local(day, clock_time(9)),
+                    ends_at=local(day, clock_time(12)),
                     headcount=PER_SITE,
                     meeting_point="Main entrance",
                     created_by=BY,
@@ -154,7 +135,7 @@ async def _set_up(sandbox: Sandbox, app: BotApp) -> list[tuple[int, list[str]]]:
                     volunteer_id=volunteer.id,
                     assigned_by=BY,
                     now=now,
-                    min_rest=timedelta(minutes=app.settings.schedule.min_rest_minutes),
+                    min_rest=app.settings.schedule.min_rest,
                 )
                 if isinstance(booked, Refusal):
                     refused.append(f"{user.staff_id}: {booked.reason}")
@@ -344,51 +325,28 @@ async def _report_roster(app: BotApp, sent: list[Sent]) -> None:
 
 
 async def run_taps() -> None:
-    sandbox = start_sandbox(CLIENT_ID, CLIENT_SECRET)
-    from bot.app import BotApp
-    from bot.settings import load_settings
-
-    with tempfile.TemporaryDirectory(prefix="dingshift-bench-") as data_dir:
-        sandbox.register_card_template_file(TEMPLATE_ID, SHIPPED_CARD_TEMPLATE)
-        settings = load_settings(
-            None,
-            dingtalk={
-                "client_id": CLIENT_ID,
-                "client_secret": CLIENT_SECRET,
-                "card_template_id": TEMPLATE_ID,
-            },
-            database={"url": f"sqlite+aiosqlite:///{Path(data_dir) / 'bench.db'}"},
-            limits={"outbound_per_second": 1000},
-            demo_mode=True,
+    async with bot_on_sandbox(card_template_id=TEMPLATE_ID) as (sandbox, app):
+        volunteers = SITES * PER_SITE
+        print(
+            f"{volunteers} volunteers tapping within {WINDOW_S:.0f} s through the real SDK"
+            f" ({SITES} sites x {PER_SITE}, SQLite file)"
         )
-        app = BotApp(settings)
-        await app.start()
-        try:
-            await app.wait_until_connected()
-            volunteers = SITES * PER_SITE
-            print(
-                f"{volunteers} volunteers tapping within {WINDOW_S:.0f} s through the real SDK"
-                f" ({SITES} sites x {PER_SITE}, SQLite file)"
-            )
-            started = time.perf_counter()
-            rosters = await _set_up(sandbox, app)
-            await _deliver_cards(sandbox, app, [shift_id for shift_id, _ in rosters])
-            await app.wait_until_outbox_empty()
-            print(
-                f"{'set-up':<30} {(time.perf_counter() - started) * 1000:7.1f} ms"
-                f"  ({len(sandbox.cards)} cards delivered)"
-            )
-            print(_usage_line("usage after set-up", await app.usage_this_month(), sandbox))
+        started = time.perf_counter()
+        rosters = await _set_up(sandbox, app)
+        await _deliver_cards(sandbox, app, [shift_id for shift_id, _ in rosters])
+        await app.wait_until_outbox_empty()
+        print(
+            f"{'set-up':<30} {(time.perf_counter() - started) * 1000:7.1f} ms"
+            f"  ({len(sandbox.cards)} cards delivered)"
+        )
+        print(_usage_line("usage after set-up", await app.usage_this_month(), sandbox))
 
-            sent = await asyncio.to_thread(_drive, sandbox, _plan(rosters))
-            pushes: Counter[str] = Counter(record.message_id for record in sent)
-            await sandbox.wait_until(
-                lambda: all(len(sandbox.acks(mid)) >= n for mid, n in pushes.items()), timeout=60
-            )
-            await app.wait_until_outbox_empty()
-            _report_acks(sandbox, sent)
-            await _report_roster(app, sent)
-            print(_usage_line("usage after taps", await app.usage_this_month(), sandbox))
-        finally:
-            await app.stop()
-            sandbox.stop()
+        sent = await asyncio.to_thread(_drive, sandbox, _plan(rosters))
+        pushes: Counter[str] = Counter(record.message_id for record in sent)
+        await sandbox.wait_until(
+            lambda: all(len(sandbox.acks(mid)) >= n for mid, n in pushes.items()), timeout=60
+        )
+        await app.wait_until_outbox_empty()
+        _report_acks(sandbox, sent)
+        await _report_roster(app, sent)
+        print(_usage_line("usage after taps", await app.usage_this_month(), sandbox))

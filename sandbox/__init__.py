@@ -12,7 +12,7 @@ from sandbox.records import (
     SentMessage,
     User,
 )
-from sandbox.server import Sandbox
+from sandbox.server import Sandbox, is_metered
 
 __all__ = [
     "AckRecord",
@@ -25,4 +25,5 @@ __all__ = [
     "Sandbox",
     "SentMessage",
     "User",
+    "is_metered",
 ]

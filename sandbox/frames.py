@@ -129,14 +129,17 @@ def card_tap(
     *,
     bot: Bot,
     card: CardState,
+    space: tuple[str, str],
     staff_id: str,
     action_ids: Sequence[str],
     params: Mapping[str, Any],
     shape: TapShape,
 ) -> dict[str, Any]:
-    """A button tap in either documented shape: params inside `content.cardPrivateData`, or
-    `value` with params beside cardPrivateData (dingtalk-cards.md §2.7)."""
-    space_type, space_id = card.spaces[0]
+    """A tap by `staff_id` on a button of `card` in `space` (one of the card's spaces: the
+    tapper's own, for a card delivered to several), in either documented shape: params inside
+    `content.cardPrivateData`, or `value` with params beside cardPrivateData
+    (dingtalk-cards.md §2.7)."""
+    space_type, space_id = space
     data: dict[str, Any] = {
         "type": "actionCallback",
         "outTrackId": card.out_track_id,

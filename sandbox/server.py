@@ -53,6 +53,12 @@ _UNMETERED = ("/v1.0/oauth2/accessToken", "/v1.0/gateway/connections/open")
 _CALL_TIMEOUT_S = 10.0
 
 
+def is_metered(path: str) -> bool:
+    """Whether a request to `path` is a metered OpenAPI call, and so needs an access token: all
+    of /v1.0/ but the token and connection calls."""
+    return path.startswith("/v1.0/") and path not in _UNMETERED
+
+
 class Sandbox:
     """Start once per test session and reset() per test: the bot's cached token and its
     websocket survive reset(), as they would between two real conversations."""
@@ -201,7 +207,7 @@ class Sandbox:
         if fault.status is not None:
             return DingTalkError(fault.status, fault.code, fault.reason).response()
         try:
-            if request.path.startswith("/v1.0/") and request.path not in _UNMETERED:
+            if is_metered(request.path):
                 self._state.check_token(request.headers.get(TOKEN_HEADER))
                 self._check_robot_code(request[BODY])
             return await handler(request)
@@ -229,9 +235,7 @@ class Sandbox:
             status=response.status,
             at=time.monotonic(),
         )
-        self._state.log_request(
-            record, metered=path.startswith("/v1.0/") and path not in _UNMETERED
-        )
+        self._state.log_request(record, metered=is_metered(path))
 
     # -- organisation and chats -------------------------------------------------------------------
 
@@ -301,24 +305,26 @@ class Sandbox:
         params: Mapping[str, Any],
         *,
         shape: TapShape = "content",
-        action_ids: Sequence[str] | None = None,
     ) -> str:
-        """Taps a button; `action_ids` defaults to `[params["action"]]` when there is one."""
+        """Taps a button, in the first of the card's spaces the tapper sees it in (their own
+        IM_ROBOT chat, or a group they are a member of); the action ids are
+        `[params["action"]]` when there is one."""
         tapper = self._state.user(user)
         if tapper.staff_id is None:
             raise ValueError("card taps by people outside the organisation are not modelled")
         card = self._state.card(out_track_id)
         if card is None:
             raise ValueError(f"unknown card {out_track_id!r}")
-        if not any(self._sees(tapper.staff_id, space) for space in card.spaces):
+        staff_id = tapper.staff_id
+        space = next((space for space in card.spaces if self._sees(staff_id, space)), None)
+        if space is None:
             raise ValueError(f"{tapper.nick} is in none of the spaces of card {out_track_id!r}")
-        if action_ids is None:
-            action_ids = [str(params["action"])] if "action" in params else []
         data = card_tap(
             bot=self.bot,
             card=card,
-            staff_id=tapper.staff_id,
-            action_ids=action_ids,
+            space=space,
+            staff_id=staff_id,
+            action_ids=[str(params["action"])] if "action" in params else [],
             params=params,
             shape=shape,
         )
@@ -395,7 +401,8 @@ class Sandbox:
 
     @property
     def api_call_count(self) -> int:
-        """Metered OpenAPI calls (all of /v1.0/ but the token and connection calls), errors too."""
+        """Metered OpenAPI calls (`is_metered`: all of /v1.0/ but the token and connection calls),
+        errors too."""
         return self._state.api_call_count
 
     @property
@@ -461,14 +468,6 @@ class Sandbox:
             if time.monotonic() > deadline:
                 raise TimeoutError(self._timeout_message(predicate, timeout))
             await asyncio.sleep(0.01)
-
-    def wait_until_blocking(self, predicate: Callable[[], bool], timeout: float = 5.0) -> None:
-        """For callers without an event loop; never call it from a loop that runs the bot."""
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() > deadline:
-                raise TimeoutError(self._timeout_message(predicate, timeout))
-            time.sleep(0.01)
 
     async def wait_for_messages(
         self,

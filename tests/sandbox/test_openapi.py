@@ -329,7 +329,7 @@ async def test_wait_until_says_what_it_saw(sb: Sandbox) -> None:
     with pytest.raises(TimeoutError, match=r"messages sent=0"):
         await sb.wait_for_messages(1, timeout=0.05)
     with pytest.raises(TimeoutError, match="live connections"):
-        sb.wait_until_blocking(lambda: False, timeout=0.05)
+        await sb.wait_until(lambda: False, timeout=0.05)
 
 
 def test_people_must_exist_and_belong_to_the_group(sb: Sandbox) -> None:

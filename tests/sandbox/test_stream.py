@@ -249,6 +249,36 @@ async def test_a_card_ack_updates_what_the_tapper_sees(
     assert [change.kind for change in card.history] == ["create", "ack", "ack"]
 
 
+async def test_a_tap_on_a_card_sent_to_several_private_chats_comes_from_the_tappers_own(
+    sb: Sandbox, run_client: RunClient, http: aiohttp.ClientSession
+) -> None:
+    answer = CardAnswer({})
+    run_client({CARD: answer})
+    sb.add_user(nick="Ada", staff_id="u-ada")
+    sb.add_user(nick="Bob", staff_id="u-bob")
+    body = {
+        "cardTemplateId": "shift.schema",
+        "outTrackId": "remind-42-en",
+        "callbackType": "STREAM",
+        "cardData": {"cardParamMap": {"title": "Sat 09:00"}},
+        "openSpaceId": "dtv1.card//IM_ROBOT.u-ada;IM_ROBOT.u-bob",
+        "imRobotOpenSpaceModel": {"supportForward": False},
+        "imRobotOpenDeliverModel": {"spaceType": "IM_ROBOT"},
+    }
+    async with http.post("/v1.0/card/instances/createAndDeliver", json=body) as response:
+        assert response.status == 200, await response.text()
+
+    bob_tap = sb.tap_card("u-bob", "remind-42-en", params={"action": "confirm"})
+    await sb.wait_for_ack(bob_tap)
+    ada_tap = sb.tap_card("u-ada", "remind-42-en", params={"action": "confirm"})
+    await sb.wait_for_ack(ada_tap)
+
+    assert [(tap["userId"], tap["spaceType"], tap["spaceId"]) for tap in answer.taps] == [
+        ("u-bob", "IM_ROBOT", "u-bob"),
+        ("u-ada", "IM_ROBOT", "u-ada"),
+    ]
+
+
 async def test_a_card_ack_after_two_seconds_changes_nothing(
     sb: Sandbox, run_client: RunClient, http: aiohttp.ClientSession
 ) -> None:
