@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ from sqlmodel import col, select
 from bot.app import BotApp
 from bot.settings import Settings
 from sandbox import Sandbox
+from sandbox.templates import SHIPPED_CARD_TEMPLATE
 from storage.models import Assignment, AssignmentState, Shift, Site, Volunteer
 from storage.volunteers import register_volunteer
 
@@ -133,3 +135,18 @@ def coordinator_settings(settings: Settings, *, card_template_id: str = "") -> S
             "schedule": settings.schedule.model_copy(update={"tick_seconds": 3600}),
         }
     )
+
+
+async def site_group(
+    sb: Sandbox, bot: BotApp, *, template_id: str, people: Mapping[str, str]
+) -> Chat:
+    """The SSP site's group, with the coordinator, the shipped card template registered as
+    ``template_id``, and ``people`` (staffId -> nickname) registered and in it."""
+    sb.register_card_template_file(template_id, SHIPPED_CARD_TEMPLATE)
+    sb.add_user(nick="美姐", staff_id=COORDINATOR)
+    group = sb.add_group(title="SSP", members=[COORDINATOR])
+    chat = Chat(sb, bot, group.conversation_id)
+    for staff_id, nick in people.items():
+        await chat.register(staff_id, nick)
+    assert "✅" in await chat.say("/site add SSP 深水埗派米站 district=ssp")
+    return chat

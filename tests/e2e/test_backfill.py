@@ -15,10 +15,9 @@ from bot.app import BotApp
 from bot.clock import ManualClock
 from bot.settings import Settings
 from sandbox import Sandbox
-from sandbox.templates import SHIPPED_CARD_TEMPLATE
 from storage.models import Offer, OfferState, Volunteer
 from storage.volunteers import register_volunteer
-from tests.e2e.chat import COORDINATOR, ZONE, Chat, coordinator_settings, notices
+from tests.e2e.chat import COORDINATOR, ZONE, Chat, coordinator_settings, notices, site_group
 
 TEMPLATE_ID = "dingshift-backfill.schema"
 ON_SHIFT = {"u-ada": "Ada", "u-ben": "Ben", "u-cat": "Cat"}
@@ -85,17 +84,13 @@ async def _tap(sb: Sandbox, world: World, staff_id: str, card_id: str, action: s
 async def _world(sb: Sandbox, app: BotApp, clock: ManualClock) -> World:
     """A published Saturday-morning shift with Ada, Ben and Cat booked, needing one Mandarin
     speaker; Gus booked at the same time on another shift; the confirm cards out (T−48 h)."""
-    sb.register_card_template_file(TEMPLATE_ID, SHIPPED_CARD_TEMPLATE)
-    sb.add_user(nick="美姐", staff_id=COORDINATOR)
-    group = sb.add_group(title="SSP", members=[COORDINATOR])
-    chat = Chat(sb, app, group.conversation_id)
+    chat = await site_group(sb, app, template_id=TEMPLATE_ID, people={})
     for staff_id, (nick, districts, languages, slots) in PEOPLE.items():
         sb.add_members(chat.cid, [sb.add_user(nick=nick, staff_id=staff_id)])
         async with app.sessions.begin() as session:
             await register_volunteer(session=session, staff_id=staff_id, dingtalk_id="",
                                      nickname=nick, districts=districts, languages=languages,
                                      availability=slots, now=clock.now())  # fmt: skip
-    assert "✅" in await chat.say("/site add SSP 深水埗派米站 district=ssp")
     day = _next_saturday(clock.now().astimezone(ZONE).date() + timedelta(days=3))
     shift_id = await chat.add_shift(
         day, hours="09:00-12:00", need=3, extra="lang=cmn:1 meet=港鐵C2出口"

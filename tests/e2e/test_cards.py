@@ -11,9 +11,8 @@ from bot.app import BotApp
 from bot.settings import Settings
 from jobs.steps import queue_confirm_card
 from sandbox import Sandbox
-from sandbox.templates import SHIPPED_CARD_TEMPLATE
 from storage.models import Assignment, AssignmentState, Shift, ShiftStatus, Volunteer
-from tests.e2e.chat import COORDINATOR, Chat, day_ahead
+from tests.e2e.chat import COORDINATOR, Chat, day_ahead, site_group
 
 TEMPLATE_ID = "dingshift-test.schema"
 PEOPLE = {"u-ada": "Ada", "u-ben": "Ben", "u-cat": "Cat"}
@@ -32,13 +31,7 @@ def settings(settings: Settings) -> Settings:
 @pytest.fixture
 async def card(sb: Sandbox, bot: BotApp) -> tuple[Chat, int, str]:
     """A shift with Ada and Ben on it (Cat is in the group but not on it) and its confirm card."""
-    sb.register_card_template_file(TEMPLATE_ID, SHIPPED_CARD_TEMPLATE)
-    sb.add_user(nick="美姐", staff_id=COORDINATOR)
-    group = sb.add_group(title="SSP", members=[COORDINATOR])
-    chat = Chat(sb, bot, group.conversation_id)
-    for staff_id, nick in PEOPLE.items():
-        await chat.register(staff_id, nick)
-    assert "✅" in await chat.say("/site add SSP 深水埗派米站 district=ssp")
+    chat = await site_group(sb, bot, template_id=TEMPLATE_ID, people=PEOPLE)
     shift_id = await chat.add_shift(day_ahead(2), need=3, extra="meet=港鐵C2出口")
     assert "✅" in await chat.say(f"/assign {shift_id} @Ada @Ben", at=("u-ada", "u-ben"))
     async with bot.sessions.begin() as session:

@@ -22,7 +22,7 @@ from storage.models import (
     Site,
     Volunteer,
 )
-from tests.e2e.chat import COORDINATOR, Chat, day_ahead
+from tests.e2e.chat import COORDINATOR, Chat, coordinator_settings, day_ahead
 
 VOLUNTEER = "u-ada"
 UNREGISTERED = "u-newbie"
@@ -90,9 +90,7 @@ SUCCESSES = [
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return settings.model_copy(
-        update={"org": settings.org.model_copy(update={"admins": [COORDINATOR]})}
-    )
+    return coordinator_settings(settings)
 
 
 @pytest.fixture

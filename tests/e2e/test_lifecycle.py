@@ -14,9 +14,8 @@ from bot.clock import ManualClock
 from bot.settings import Settings
 from handlers.render import day_label
 from sandbox import Sandbox
-from sandbox.templates import SHIPPED_CARD_TEMPLATE
 from storage.models import OutboxMessage, ShiftStep
-from tests.e2e.chat import COORDINATOR, ZONE, Chat, coordinator_settings, notices
+from tests.e2e.chat import COORDINATOR, ZONE, Chat, coordinator_settings, notices, site_group
 
 TEMPLATE_ID = "dingshift-lifecycle.schema"
 PEOPLE = {"u-ada": "Ada", "u-ben": "Ben", "u-cat": "Cat"}
@@ -49,13 +48,7 @@ async def _steps(app: BotApp, shift_id: int) -> dict[str, str]:
 async def _shift_with_people(
     sb: Sandbox, app: BotApp, clock: ManualClock, days: int, timing: str = ""
 ) -> tuple[Chat, int, datetime]:
-    sb.register_card_template_file(TEMPLATE_ID, SHIPPED_CARD_TEMPLATE)
-    sb.add_user(nick="美姐", staff_id=COORDINATOR)
-    group = sb.add_group(title="SSP", members=[COORDINATOR])
-    chat = Chat(sb, app, group.conversation_id)
-    for staff_id, nick in PEOPLE.items():
-        await chat.register(staff_id, nick)
-    assert "✅" in await chat.say("/site add SSP 深水埗派米站 district=ssp")
+    chat = await site_group(sb, app, template_id=TEMPLATE_ID, people=PEOPLE)
     day = clock.now().astimezone(ZONE).date() + timedelta(days=days)
     details = f"meet=港鐵C2出口 equipment=手套,圍裙 health=yes {timing}"
     shift_id = await chat.add_shift(day, hours="10:00-13:00", need=3, extra=details)

@@ -12,16 +12,14 @@ from bot.app import BotApp
 from bot.settings import Settings
 from sandbox import Sandbox
 from storage.models import Assignment, Shift, ShiftTemplate, Site
-from tests.e2e.chat import COORDINATOR, Chat, day_ahead, label
+from tests.e2e.chat import COORDINATOR, Chat, coordinator_settings, day_ahead, label
 
 VOLUNTEERS = {"u-kaming": "家明", "u-bobby": "Bobby", "u-carmen": "Carmen"}
 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
-    return settings.model_copy(
-        update={"org": settings.org.model_copy(update={"admins": [COORDINATOR]})}
-    )
+    return coordinator_settings(settings)
 
 
 async def test_a_coordinator_plans_and_staffs_a_site_from_the_group_chat(

@@ -20,9 +20,8 @@ from bot.app import BotApp
 from bot.clock import ManualClock, SystemClock
 from bot.settings import Settings
 from sandbox import Sandbox
-from sandbox.templates import SHIPPED_CARD_TEMPLATE
 from storage.models import Shift, ShiftStep
-from tests.e2e.chat import COORDINATOR, ZONE, Chat, coordinator_settings, notices
+from tests.e2e.chat import COORDINATOR, ZONE, Chat, coordinator_settings, notices, site_group
 
 TEMPLATE_ID = "dingshift-scheduler.schema"
 PEOPLE = {"u-ada": "Ada", "u-ben": "Ben", "u-cat": "Cat"}
@@ -69,13 +68,7 @@ async def _published_shift(
     sb: Sandbox, app: BotApp, clock: ManualClock
 ) -> tuple[Chat, int, datetime]:
     """A shift four days out with Ada, Ben and Cat on it, published in the SSP group."""
-    sb.register_card_template_file(TEMPLATE_ID, SHIPPED_CARD_TEMPLATE)
-    sb.add_user(nick="美姐", staff_id=COORDINATOR)
-    group = sb.add_group(title="SSP", members=[COORDINATOR])
-    chat = Chat(sb, app, group.conversation_id)
-    for staff_id, nick in PEOPLE.items():
-        await chat.register(staff_id, nick)
-    assert "✅" in await chat.say("/site add SSP 深水埗派米站 district=ssp")
+    chat = await site_group(sb, app, template_id=TEMPLATE_ID, people=PEOPLE)
     day = clock.now().astimezone(ZONE).date() + timedelta(days=4)
     shift_id = await chat.add_shift(day, hours="10:00-13:00", need=3)
     assert "✅" in await chat.say(f"/assign {shift_id} @Ada @Ben @Cat", at=tuple(PEOPLE))

@@ -19,15 +19,13 @@ from storage.models import (
     ShiftTemplate,
     Site,
 )
-from tests.e2e.chat import COORDINATOR, ZONE, Chat, day_ahead, label
+from tests.e2e.chat import COORDINATOR, ZONE, Chat, coordinator_settings, day_ahead, label
 
 
 @pytest.fixture
 def settings(settings: Settings) -> Settings:
     """The e2e settings with the coordinator as a configured admin."""
-    return settings.model_copy(
-        update={"org": settings.org.model_copy(update={"admins": [COORDINATOR]})}
-    )
+    return coordinator_settings(settings)
 
 
 @pytest.fixture
