@@ -19,7 +19,7 @@ from handlers.templates import rule_words
 from planner.recurrence import parse_rule
 from planner.registration import WEEKDAYS
 from storage.database import SessionFactory
-from storage.models import AssignmentState, Shift, ShiftStatus, ShiftTemplate, Site
+from storage.models import AssignmentState, Shift, ShiftStatus, ShiftTemplate, Site, Volunteer
 from storage.shifts import add_shift, book, change_shift
 from storage.sites import DuplicateSite, add_site, find_site_by_code, list_sites
 from storage.templates import (
@@ -52,6 +52,21 @@ DETAILS = {
 
 def day(text: str) -> date:
     return date.fromisoformat(text)
+
+
+async def _person(session: AsyncSession, staff_id: str, nickname: str) -> Volunteer:
+    volunteer, _ = await register_volunteer(
+        session=session, staff_id=staff_id, dingtalk_id=staff_id, nickname=nickname,
+        districts=["sham-shui-po"], languages=["yue"], availability=None, now=NOW,
+    )  # fmt: skip
+    return volunteer
+
+
+async def _book(session: AsyncSession, shift: Shift, volunteer: Volunteer) -> object:
+    assert shift.id is not None
+    assert volunteer.id is not None
+    return await book(session=session, shift_id=shift.id, volunteer_id=volunteer.id,
+                      assigned_by="u-coord", now=NOW, min_rest=NO_REST)  # fmt: skip
 
 
 async def _site(session: AsyncSession, code: str = "SSP", district: str = "sham-shui-po") -> Site:
@@ -369,29 +384,11 @@ async def test_an_edit_keeps_and_reports_shifts_whose_booked_people_would_not_fi
         shifts = await _shifts(session, template)
         people = []
         for staff_id in ("u-1", "u-2"):
-            volunteer, _ = await register_volunteer(
-                session=session,
-                staff_id=staff_id,
-                dingtalk_id=staff_id,
-                nickname=staff_id,
-                districts=["sham-shui-po"],
-                languages=["yue"],
-                availability=None,
-                now=NOW,
-            )
+            volunteer = await _person(session, staff_id, staff_id)
             people.append(volunteer)
         crowded = shifts[day("2026-12-05")]
         for person in people:
-            assert person.id is not None
-            assert crowded.id is not None
-            await book(
-                session=session,
-                shift_id=crowded.id,
-                volunteer_id=person.id,
-                assigned_by="u-coord",
-                now=NOW,
-                min_rest=NO_REST,
-            )
+            await _book(session, crowded, person)
         report = await _edit(session, template, site, {"headcount": 1, "end_time": time(13)})
         shifts = await _shifts(session, template)
 
@@ -413,16 +410,7 @@ async def test_a_new_time_that_would_make_someone_clash_is_kept_as_it_was(
         site = await _site(session)
         template = await _template(session, site)
         await _expand(session, template, site)
-        volunteer, _ = await register_volunteer(
-            session=session,
-            staff_id="u-1",
-            dingtalk_id="u-1",
-            nickname="Ada",
-            districts=["sham-shui-po"],
-            languages=["yue"],
-            availability=None,
-            now=NOW,
-        )
+        volunteer = await _person(session, "u-1", "Ada")
         assert site.id is not None
         other = await add_shift(
             session=session,
@@ -439,16 +427,7 @@ async def test_a_new_time_that_would_make_someone_clash_is_kept_as_it_was(
         )
         busy = (await _shifts(session, template))[day("2026-12-12")]
         for shift in (other, busy):
-            assert shift.id is not None
-            assert volunteer.id is not None
-            await book(
-                session=session,
-                shift_id=shift.id,
-                volunteer_id=volunteer.id,
-                assigned_by="u-coord",
-                now=NOW,
-                min_rest=NO_REST,
-            )
+            await _book(session, shift, volunteer)
         report = await _edit(session, template, site, {"end_time": time(13)})
     [kept] = report.kept
     assert kept.shift.occurs_on == day("2026-12-12")
@@ -467,27 +446,9 @@ async def test_a_changed_rule_cancels_dates_it_dropped_and_creates_new_ones(
         shifts = await _shifts(session, template)
         announced = shifts[day("2026-12-05")]
         announced.announced_at = NOW
-        volunteer, _ = await register_volunteer(
-            session=session,
-            staff_id="u-1",
-            dingtalk_id="u-1",
-            nickname="Ada",
-            districts=["sham-shui-po"],
-            languages=["yue"],
-            availability=None,
-            now=NOW,
-        )
+        volunteer = await _person(session, "u-1", "Ada")
         staffed = shifts[day("2026-12-12")]
-        assert staffed.id is not None
-        assert volunteer.id is not None
-        await book(
-            session=session,
-            shift_id=staffed.id,
-            volunteer_id=volunteer.id,
-            assigned_by="u-coord",
-            now=NOW,
-            min_rest=NO_REST,
-        )
+        await _book(session, staffed, volunteer)
 
         to_sunday = await _edit(session, template, site, {"rule": "sun"})
         assert [s.occurs_on for s in to_sunday.cancelled] == [
@@ -528,27 +489,9 @@ async def test_removing_a_template_cancels_its_future_unannounced_shifts(
         await _expand(session, template, site)
         shifts = await _shifts(session, template)
         shifts[day("2026-12-05")].announced_at = NOW
-        volunteer, _ = await register_volunteer(
-            session=session,
-            staff_id="u-1",
-            dingtalk_id="u-1",
-            nickname="Ada",
-            districts=["sham-shui-po"],
-            languages=["yue"],
-            availability=None,
-            now=NOW,
-        )
+        volunteer = await _person(session, "u-1", "Ada")
         staffed = shifts[day("2026-12-12")]
-        assert staffed.id is not None
-        assert volunteer.id is not None
-        assignment = await book(
-            session=session,
-            shift_id=staffed.id,
-            volunteer_id=volunteer.id,
-            assigned_by="u-coord",
-            now=NOW,
-            min_rest=NO_REST,
-        )
+        assignment = await _book(session, staffed, volunteer)
         assert getattr(assignment, "state", None) == AssignmentState.INVITED
 
         removal = await remove_template(
