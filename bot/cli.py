@@ -7,13 +7,14 @@ import asyncio
 import logging
 import signal
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.logs import configure_logging
-from bot.settings import DEFAULT_CONFIG_PATH, ConfigError, Settings, load_settings
+from bot.settings import DEFAULT_CONFIG_PATH, ConfigError, OrgSettings, Settings, load_settings
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,18 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--keep-running", action="store_true", help="leave the sandbox and bot up afterwards"
     )
+    demo.add_argument(
+        "--start",
+        type=_aware_moment,
+        help="the demo clock's first moment, ISO 8601 (2026-12-31T10:00; default: now,"
+        " Asia/Hong_Kong when no offset is given)",
+    )
     return parser
+
+
+def _aware_moment(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=OrgSettings().zone)
 
 
 def checked_settings(path: Path) -> Settings:
@@ -74,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from bot.demo import run_demo
 
-        return asyncio.run(run_demo(keep_running=args.keep_running))
+        return asyncio.run(run_demo(keep_running=args.keep_running, start=args.start))
     try:
         settings = checked_settings(args.config)
     except ConfigError as error:

@@ -89,9 +89,11 @@ TAPS = (("vol-kaming", "first", "confirm"), ("vol-bobby", "one_off", "decline"))
 
 
 def demo_saturday(today: date) -> date:
-    """A Saturday at least three days ahead, so that the demo's T−48 h step is still to come."""
-    soonest = today + timedelta(days=2)
-    return soonest + timedelta(days=(5 - soonest.weekday()) % 7 or 7)
+    """The Saturday 7 to 13 days ahead. Its T−48 h step is still to come, and the template's
+    rolling horizon (``today`` + 4 weeks − 1 day) holds three of its Saturdays whatever weekday
+    the demo starts on, so the transcript has the same shape (and shift ids) every day."""
+    soonest = today + timedelta(days=7)
+    return soonest + timedelta(days=(5 - soonest.weekday()) % 7)
 
 
 async def _shift_ids(app: BotApp, saturday: date) -> dict[str, object]:
@@ -228,7 +230,9 @@ async def _lifecycle_scene(
             _print_new_private_cards(sandbox, shown, nicks)
 
 
-async def _play(sandbox: Sandbox, *, keep_running: bool, data_dir: Path) -> int:
+async def _play(
+    sandbox: Sandbox, *, keep_running: bool, data_dir: Path, start: datetime | None
+) -> int:
     from bot.settings import load_settings
 
     settings = load_settings(
@@ -259,15 +263,17 @@ async def _play(sandbox: Sandbox, *, keep_running: bool, data_dir: Path) -> int:
     from bot.app import BotApp
 
     # The demo's own clock: the lifecycle scene moves it to the moments cards and reminders go out.
-    started = SystemClock().now()
+    started = start or SystemClock().now()
     clock = ManualClock(started)
     app = BotApp(settings, clock=clock)
     await app.start()
     try:
         await app.wait_until_connected()
+        # One at a time: volunteer ids follow the seeding order, and ties in who is asked to
+        # cover a vacancy are broken by id, so every run offers the same people.
         for index, (staff_id, _nick, command) in enumerate(seeded):
             sandbox.post_message(groups[index % 3].conversation_id, staff_id, command)
-        await sandbox.wait_until(lambda: len(sandbox.sent_messages()) >= len(seeded), timeout=30)
+            await sandbox.wait_for_messages(index + 1, timeout=10)
 
         print(f"DingShift demo — local DingTalk sandbox at {sandbox.base_url}")  # noqa: T201
         print(f"{len(seeded)} volunteers registered in {len(groups)} site groups.\n")  # noqa: T201
@@ -292,13 +298,14 @@ async def _play(sandbox: Sandbox, *, keep_running: bool, data_dir: Path) -> int:
         )
         await app.wait_until_outbox_empty()
         zone = settings.org.zone
-        for month in sorted({month_of(started, zone), month_of(clock.now(), zone)}):
-            usage = await app.usage_in(month)
-            print(  # noqa: T201
-                f"The bot's own count for {month}: {usage.stream_deliveries} stream deliveries,"
-                f" {usage.metered_api_calls} metered API calls, {usage.session_replies} replies"
-                " through session webhooks."
-            )
+        months = sorted({month_of(started, zone), month_of(clock.now(), zone)})
+        usages = [await app.usage_in(month) for month in months]
+        print(  # noqa: T201
+            f"The bot's own count for {' + '.join(months)}:"
+            f" {sum(usage.stream_deliveries for usage in usages)} stream deliveries,"
+            f" {sum(usage.metered_api_calls for usage in usages)} metered API calls,"
+            f" {sum(usage.session_replies for usage in usages)} replies through session webhooks."
+        )
         if keep_running:
             print(  # noqa: T201
                 f"Sandbox running at {sandbox.base_url}; the bot stays connected. Ctrl-C stops."
@@ -309,7 +316,8 @@ async def _play(sandbox: Sandbox, *, keep_running: bool, data_dir: Path) -> int:
     return 0
 
 
-async def run_demo(*, keep_running: bool = False) -> int:
+async def run_demo(*, keep_running: bool = False, start: datetime | None = None) -> int:
+    """``start``: the demo clock's first moment (default: now); the story is laid out from it."""
     sandbox = Sandbox(
         client_id=DEMO_CLIENT_ID, client_secret=DEMO_CLIENT_SECRET, ping_interval=20.0
     )
@@ -319,6 +327,8 @@ async def run_demo(*, keep_running: bool = False) -> int:
     os.environ["NO_PROXY"] = "127.0.0.1,localhost"
     try:
         with tempfile.TemporaryDirectory(prefix="dingshift-demo-") as data_dir:
-            return await _play(sandbox, keep_running=keep_running, data_dir=Path(data_dir))
+            return await _play(
+                sandbox, keep_running=keep_running, data_dir=Path(data_dir), start=start
+            )
     finally:
         sandbox.stop()
