@@ -18,7 +18,7 @@ from sandbox.templates import SHIPPED_CARD_TEMPLATE
 
 if TYPE_CHECKING:
     from bot.app import BotApp
-    from bot.clock import Clock
+    from core.clock import Clock
 
 CLIENT_ID = "dingshift-bench"
 CLIENT_SECRET = "bench-secret"
@@ -58,7 +58,7 @@ async def bot_on_sandbox(
     sandbox = start_sandbox(CLIENT_ID, CLIENT_SECRET)
     try:
         from bot.app import BotApp
-        from bot.settings import load_settings
+        from core.settings import load_settings
 
         dingtalk = {"client_id": CLIENT_ID, "client_secret": CLIENT_SECRET}
         if card_template_id is not None:

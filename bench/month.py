@@ -3,7 +3,7 @@
 The reference case: 8 sites (each with its sandbox group), 40 volunteers each (320), one shift a
 day at every site with 6 people booked, published by the coordinator every Sunday evening for the
 week after next. The bot runs in this process on a ManualClock, through the real SDK and the
-sandbox, on a SQLite file; the driver (bench.simulation) steps through June 2026 in one-hour
+sandbox, on a SQLite file; the driver (tests.simulation) steps through June 2026 in one-hour
 steps after a week's warm-up (so that the month starts in a steady state) and plays the people:
 
 - each confirm card: 85% tap Confirm and 10% Can't make it within a day; 5% never answer;
@@ -29,7 +29,10 @@ from datetime import date, datetime, timedelta
 from sqlmodel import select
 
 from bench.harness import bot_on_sandbox
-from bench.simulation import (
+from core.clock import ManualClock
+from sandbox import Sandbox
+from storage.models import MonthlyUsage, OutboxMessage, OutboxStatus
+from tests.simulation import (
     COORDINATOR,
     TEMPLATE_ID,
     ZONE,
@@ -48,9 +51,6 @@ from bench.simulation import (
     sandbox_on_simulated_time,
     seed_org,
 )
-from bot.clock import ManualClock
-from sandbox import Sandbox
-from storage.models import MonthlyUsage, OutboxMessage, OutboxStatus
 
 MONTH = "2026-06"
 MONTH_START = datetime(2026, 6, 1, tzinfo=ZONE)

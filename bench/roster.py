@@ -24,12 +24,12 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bench.harness import spread
-from bench.simulation import DISTRICTS, ZONE, local
 from planner.recurrence import parse_rule
 from storage.database import SessionFactory, create_engine, session_factory, upgrade_schema
 from storage.models import Assignment, AssignmentState, Shift, Site, Volunteer
 from storage.shifts import people_on, shifts_between
 from storage.templates import add_template, expand_all_templates
+from tests.simulation import DISTRICTS, ZONE, local
 
 SITES = 8
 VOLUNTEERS = 320

@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 
 from bench.harness import bot_on_sandbox, spread
-from bench.simulation import ZONE, local
 from planner.conflicts import Refusal
 from sandbox import AckRecord, Sandbox
 from storage.models import HOLDS_A_SEAT, Assignment, AssignmentState, Shift, ShiftStatus, Volunteer
+from tests.simulation import ZONE, local
 
 if TYPE_CHECKING:
     from bot.app import BotApp
@@ -146,7 +146,7 @@ async def _set_up(sandbox: Sandbox, app: BotApp) -> list[tuple[int, list[str]]]:
 
 
 async def _deliver_cards(sandbox: Sandbox, app: BotApp, shift_ids: list[int]) -> None:
-    from bot.cards import out_track_id
+    from core.cards import out_track_id
     from jobs.steps import queue_confirm_card
     from storage.shifts import find_shift
 
@@ -166,7 +166,7 @@ async def _deliver_cards(sandbox: Sandbox, app: BotApp, shift_ids: list[int]) ->
 
 def _plan(rosters: list[tuple[int, list[str]]]) -> list[Tap | None]:
     """Every volunteer's tap in a random order; None marks a redelivery of an earlier tap."""
-    from bot.cards import out_track_id
+    from core.cards import out_track_id
 
     rng = random.Random(SEED)
     taps = [
@@ -203,8 +203,9 @@ def _drive(sandbox: Sandbox, plan: list[Tap | None]) -> list[Sent]:
             original = rng.choice(taps)
             first_ack_in = bool(sandbox.acks(original.message_id))
             sandbox.redeliver(original.message_id)
-            sent.append(Sent(original.message_id, original.tap, True, time.monotonic(),
-                             first_ack_in))  # fmt: skip
+            sent.append(
+                Sent(original.message_id, original.tap, True, time.monotonic(), first_ack_in)
+            )
             continue
         message_id = sandbox.tap_card(
             tap.staff_id, tap.out_track_id, {"action": tap.action, "shift_id": tap.shift_id}

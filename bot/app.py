@@ -11,12 +11,13 @@ import contextlib
 import logging
 from datetime import timedelta
 
-from bot.clock import Clock, SystemClock
 from bot.dispatch import Dispatcher
-from bot.openapi import OpenApiClient
-from bot.outbox import OutboxSender, month_of
-from bot.router import Router
-from bot.settings import Settings
+from bot.outbox import OutboxSender
+from core.clock import Clock, SystemClock
+from core.openapi import OpenApiClient
+from core.outgoing import month_of
+from core.router import Router
+from core.settings import Settings
 from handlers.registry import ALL_COMMANDS
 from jobs.lifecycle import run_due_work
 from jobs.scheduler import build_scheduler

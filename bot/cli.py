@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.logs import configure_logging
-from bot.settings import DEFAULT_CONFIG_PATH, ConfigError, OrgSettings, Settings, load_settings
+from core.settings import DEFAULT_CONFIG_PATH, ConfigError, OrgSettings, Settings, load_settings
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cards import out_track_id
-from bot.clock import ManualClock, SystemClock
-from bot.outbox import month_of
+from core.cards import out_track_id
+from core.clock import ManualClock, SystemClock
+from core.outgoing import month_of
 from sandbox import Sandbox, SentMessage
 from sandbox.templates import SHIPPED_CARD_TEMPLATE
 from storage.shifts import shifts_between
@@ -28,8 +28,20 @@ if TYPE_CHECKING:
     from bot.app import BotApp
 
 _SURNAMES = ("陳", "李", "張", "黃", "何", "林", "梁", "吳", "劉", "鄭", "麥", "謝")
-_GIVEN = ("嘉欣", "志明", "Ada", "Ben", "詠詩", "家豪", "Carmen", "俊傑", "Daisy", "Eric", "美玲",
-          "Felix")  # fmt: skip
+_GIVEN = (
+    "嘉欣",
+    "志明",
+    "Ada",
+    "Ben",
+    "詠詩",
+    "家豪",
+    "Carmen",
+    "俊傑",
+    "Daisy",
+    "Eric",
+    "美玲",
+    "Felix",
+)
 _DISTRICTS = ("ssp", "kt", "tm", "ytm", "wts", "yl", "st", "kc", "tw", "est", "kwt", "tp")
 _LANGUAGES = ("yue", "yue,en", "yue,cmn", "cmn,en", "yue,cmn,en", "en")
 _AVAILABILITY = ("sat-am,sun-am", "sat-pm", "mon-eve,wed-eve", "sun", "sat,sun-pm", "fri-eve")
@@ -233,7 +245,7 @@ async def _lifecycle_scene(
 async def _play(
     sandbox: Sandbox, *, keep_running: bool, data_dir: Path, start: datetime | None
 ) -> int:
-    from bot.settings import load_settings
+    from core.settings import load_settings
 
     settings = load_settings(
         None,

@@ -14,16 +14,23 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cards import MERGE_BY_KEY, ack_response
-from bot.clock import Clock
-from bot.commands import CommandSyntaxError, parse_command
-from bot.incoming import CardTap, ChatMessage
-from bot.messages import Language, bilingual, reader_language, text
-from bot.outbox import month_of, reply_row
-from bot.router import CommandContext, CommandSpec, Reply, Router, UsageError, usage_reply
-from bot.settings import Settings
+from core.cards import MERGE_BY_KEY, ack_response
+from core.clock import Clock
+from core.commands import CommandSyntaxError, parse_command
+from core.incoming import CardTap, ChatMessage
+from core.messages import Language, bilingual, reader_language, text
+from core.outgoing import month_of, reply_row
+from core.router import (
+    CommandContext,
+    CommandSpec,
+    Reply,
+    Router,
+    UsageError,
+    overview,
+    usage_reply,
+)
+from core.settings import Settings
 from handlers.card_actions import TapContext, TapResult, handle_tap
-from handlers.help import overview
 from planner.permissions import Role
 from storage.database import SessionFactory
 from storage.events import DuplicateEvent, find_processed, record_processed

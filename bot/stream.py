@@ -25,10 +25,10 @@ import dingtalk_stream
 import websockets
 from dingtalk_stream import AckMessage, CallbackHandler, CallbackMessage, SystemMessage
 
-from bot.clock import Clock
 from bot.dispatch import Outcome
-from bot.incoming import CardTap, ChatMessage, MalformedFrame, parse_card_tap, parse_chat_message
-from bot.settings import DingTalkSettings
+from core.clock import Clock
+from core.incoming import CardTap, ChatMessage, MalformedFrame, parse_card_tap, parse_chat_message
+from core.settings import DingTalkSettings
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@
   not, nothing is booked. The booking rules (overlap, rest between shifts, full, already on it)
   are checked per person and answered in one reply.
 - ``/unassign <shift-id> @volunteer ...`` (``/除更``): take them off (kept as ``withdrawn``). On a
-  published shift the free seats are offered privately to the best matches (handlers.backfill),
+  published shift the free seats are offered privately to the best matches (services.backfill),
   and the reply says to whom.
 - ``/roster <shift-id>`` (``/名單``): confirmed, invited (no answer yet), declined, standby and
   withdrawn, by nickname; ``3/6 confirmed``; language cover against the shift's needs. Regional
@@ -20,16 +20,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.messages import Language, Phrase, join_list, text
-from bot.router import CommandContext, CommandSpec, Reply, UsageError
-from handlers.backfill import close_if_full, offered_line, open_vacancy
-from handlers.details import lifecycle_offsets, shift_progress
-from handlers.render import day_label, when_label
+from core.messages import Language, Phrase, join_list, text
+from core.router import CommandContext, CommandSpec, Reply, UsageError
 from handlers.shifts import may_see, refuse_unless_open, shift_from_words, site_of
 from planner.conflicts import Refusal, too_close
 from planner.lifecycle import next_step
 from planner.needs import needs_unmet
 from planner.registration import language_name
+from services.backfill import close_if_full, offered_line, open_vacancy
+from services.render import day_label, when_label
+from services.timing import lifecycle_offsets, shift_progress
 from storage.lifecycle import handled_steps
 from storage.models import HOLDS_A_SEAT, AssignmentState, Shift, ShiftStatus, Volunteer
 from storage.shifts import book, find_shift, people_on, seats_taken, slot_of, unbook
@@ -164,11 +164,17 @@ async def handle_unassign(ctx: CommandContext) -> list[Reply]:
         if done:
             vacated.append(volunteer.id)
     offered = (
-        await open_vacancy(session=ctx.session, shift=shift, settings=ctx.settings, now=ctx.now,
-                           vacated_by=vacated, tell_coordinators=False)
+        await open_vacancy(
+            session=ctx.session,
+            shift=shift,
+            settings=ctx.settings,
+            now=ctx.now,
+            vacated_by=vacated,
+            tell_coordinators=False,
+        )
         if vacated
         else None
-    )  # fmt: skip
+    )
     taken = await seats_taken(session=ctx.session, shift_id=shift.id)
     lines = []
     if removed:

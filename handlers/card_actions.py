@@ -1,6 +1,6 @@
 """Taps on card buttons: Confirm / Can't make it on a shift's confirm card (or on the person's
 own nudge or reminder card, after which the group's card is updated), and I can cover on a
-private backfill offer (handlers.backfill). A decline opens the vacancy's offers in the same
+private backfill offer (services.backfill). A decline opens the vacancy's offers in the same
 transaction.
 
 Answered from the database inside the ACK (DingTalk allows 2 s): the shift's new public status
@@ -15,13 +15,13 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cards import out_track_id, status_line
-from bot.incoming import CardTap
-from bot.messages import Language, text
-from bot.settings import Settings
-from handlers.backfill import TakeOutcome, close_if_full, open_vacancy, take_offer
-from handlers.shift_cards import queue_group_card_update
+from core.cards import out_track_id, status_line
+from core.incoming import CardTap
+from core.messages import Language, text
+from core.settings import Settings
 from planner.conflicts import Refusal
+from services.backfill import TakeOutcome, close_if_full, open_vacancy, take_offer
+from services.shift_cards import queue_group_card_update
 from storage.models import HOLDS_A_SEAT, AssignmentState, Shift, ShiftStatus, Volunteer
 from storage.shifts import book, count_in_state, find_assignment, find_shift, respond
 
@@ -81,9 +81,12 @@ async def handle_tap(ctx: TapContext) -> TapResult:
 
 async def _take(ctx: TapContext, shift: Shift) -> TapResult:
     outcome: TakeOutcome = await take_offer(
-        session=ctx.session, shift=shift, volunteer=ctx.volunteer, settings=ctx.settings,
+        session=ctx.session,
+        shift=shift,
+        volunteer=ctx.volunteer,
+        settings=ctx.settings,
         now=ctx.now,
-    )  # fmt: skip
+    )
     if outcome == "taken":
         return TapResult(
             my_status=text("backfill.my_taken", ctx.language, id=shift.id),
@@ -122,21 +125,32 @@ async def _answer(ctx: TapContext, shift: Shift) -> TapResult:
             )
             if isinstance(refusal, Refusal):
                 return _refused(ctx, f"card.rebook_{refusal.reason}", id=shift.id)
-            await close_if_full(session=ctx.session, shift=shift, settings=ctx.settings,
-                                now=ctx.now)  # fmt: skip
-        await respond(session=ctx.session, assignment=assignment,
-                      state=AssignmentState.CONFIRMED, now=ctx.now)  # fmt: skip
+            await close_if_full(
+                session=ctx.session, shift=shift, settings=ctx.settings, now=ctx.now
+            )
+        await respond(
+            session=ctx.session,
+            assignment=assignment,
+            state=AssignmentState.CONFIRMED,
+            now=ctx.now,
+        )
         mine = text("card.my_confirmed", ctx.language)
     else:
         vacating = assignment.state in HOLDS_A_SEAT
-        await respond(session=ctx.session, assignment=assignment,
-                      state=AssignmentState.DECLINED, now=ctx.now)  # fmt: skip
+        await respond(
+            session=ctx.session, assignment=assignment, state=AssignmentState.DECLINED, now=ctx.now
+        )
         mine = text("card.my_declined", ctx.language)
         if vacating:
             assert volunteer is not None
             assert volunteer.id is not None
-            await open_vacancy(session=ctx.session, shift=shift, settings=ctx.settings,
-                               now=ctx.now, vacated_by=[volunteer.id])  # fmt: skip
+            await open_vacancy(
+                session=ctx.session,
+                shift=shift,
+                settings=ctx.settings,
+                now=ctx.now,
+                vacated_by=[volunteer.id],
+            )
     confirmed = await count_in_state(
         session=ctx.session, shift_id=shift.id, state=AssignmentState.CONFIRMED
     )
@@ -147,8 +161,13 @@ async def _answer(ctx: TapContext, shift: Shift) -> TapResult:
         )
     # Answered on their own nudge or reminder card: the group's card follows.
     assert volunteer is not None
-    await queue_group_card_update(ctx.session, shift=shift, volunteer=volunteer, my_status=mine,
-                                  group_language=group_language,
-                                  version=f"tap-{ctx.tap.event_id}", now=ctx.now)  # fmt: skip
-    return TapResult(my_status=mine,
-                     status=status_line(confirmed, shift.headcount, ctx.language))  # fmt: skip
+    await queue_group_card_update(
+        ctx.session,
+        shift=shift,
+        volunteer=volunteer,
+        my_status=mine,
+        group_language=group_language,
+        version=f"tap-{ctx.tap.event_id}",
+        now=ctx.now,
+    )
+    return TapResult(my_status=mine, status=status_line(confirmed, shift.headcount, ctx.language))

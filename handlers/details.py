@@ -9,27 +9,32 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-from bot.messages import Language, text
-from bot.router import UsageError
-from bot.settings import ScheduleSettings
+from core.messages import Language, text
+from core.router import UsageError
+from core.settings import ScheduleSettings
 from planner.dates import parse_hours_before
-from planner.lifecycle import Offsets, ShiftProgress, Step
 from planner.needs import parse_headcount, parse_items, parse_language_needs, parse_yes_no
 from planner.registration import InvalidChoice
-from storage.models import Shift, ShiftDetails, ShiftStatus
+from services.timing import OFFSET_FIELDS
+from storage.models import ShiftDetails
 
 # Option -> the ShiftDetails field holding the hours before the start its step falls due.
-OFFSET_OPTIONS = {"confirm": "confirm_hours_before", "nudge": "nudge_hours_before",
-                  "remind": "remind_hours_before"}  # fmt: skip
-OFFSET_FIELDS = tuple(OFFSET_OPTIONS.values())
-"""In lifecycle order, as :meth:`Offsets.overridden` takes them."""
+OFFSET_OPTIONS = dict(zip(("confirm", "nudge", "remind"), OFFSET_FIELDS, strict=True))
 # Option -> the ShiftDetails field it sets; the one table ``/shift`` and ``/template`` share.
-DETAIL_FIELDS = {"need": "headcount", "title": "title", "lang": "language_needs",
-                 "meet": "meeting_point", "contact": "contact", "equipment": "equipment",
-                 "tasks": "tasks", "health": "health_declaration", **OFFSET_OPTIONS}  # fmt: skip
+DETAIL_FIELDS = {
+    "need": "headcount",
+    "title": "title",
+    "lang": "language_needs",
+    "meet": "meeting_point",
+    "contact": "contact",
+    "equipment": "equipment",
+    "tasks": "tasks",
+    "health": "health_declaration",
+    **OFFSET_OPTIONS,
+}
 OPTION_OF_FIELD = {field: option for option, field in DETAIL_FIELDS.items()}
 DETAIL_OPTIONS = frozenset(DETAIL_FIELDS)
 MAX_TEXT = 256
@@ -71,8 +76,11 @@ def details_from(options: Mapping[str, str]) -> dict[str, Any]:
                 fields[field] = parse_hours_before(options[option], option)
     except InvalidChoice as error:
         raise invalid(error) from error
-    for option, field, limit in (("title", "title", 128), ("meet", "meeting_point", MAX_TEXT),
-                                 ("contact", "contact", 128)):  # fmt: skip
+    for option, field, limit in (
+        ("title", "title", 128),
+        ("meet", "meeting_point", MAX_TEXT),
+        ("contact", "contact", 128),
+    ):
         if option in options:
             fields[field] = check_length(option, options[option], limit)
     return fields
@@ -85,43 +93,23 @@ def invalid(error: InvalidChoice) -> UsageError:
     )
 
 
-def lifecycle_offsets(details: ShiftDetails, schedule: ScheduleSettings) -> Offsets:
-    """When a shift's (or a template's shifts') steps fall due: its own hours over the org's;
-    the organisation's alone when the two no longer fit together (``[schedule]`` changed since
-    the shift's own were set)."""
-    try:
-        return schedule.offsets().overridden(*(getattr(details, field) for field in OFFSET_FIELDS))
-    except ValueError:
-        log.warning("own lifecycle timing out of order; the organisation's is used",
-                    extra={"shift_or_template": getattr(details, "id", None)})  # fmt: skip
-        return schedule.offsets()
-
-
-def shift_progress(shift: Shift, done: Collection[str]) -> ShiftProgress:
-    """What the lifecycle rules need of a shift, ``done`` being its handled steps."""
-    return ShiftProgress(
-        shift_id=shift.id or 0,
-        starts_at=shift.starts_at,
-        published=shift.published_at is not None,
-        cancelled=shift.status == ShiftStatus.CANCELLED,
-        done=frozenset(Step(step) for step in done),
-    )
-
-
 def check_offsets(
     schedule: ScheduleSettings, changes: Mapping[str, Any], current: ShiftDetails | None = None
 ) -> None:
     """Refuse timing that would card, nudge and remind out of order: ``changes`` (field -> value)
     applied to ``current``'s own hours over the org's. Raises :class:`UsageError`."""
-    own = [changes[field] if field in changes else getattr(current, field, None)
-           for field in OFFSET_FIELDS]  # fmt: skip
+    own = [
+        changes[field] if field in changes else getattr(current, field, None)
+        for field in OFFSET_FIELDS
+    ]
     try:
         schedule.offsets().overridden(*own)
     except ValueError as error:
         defaults = [getattr(schedule, field) for field in OFFSET_FIELDS]
         confirm, nudge, remind = (hours_label(*pair) for pair in zip(own, defaults, strict=True))
-        raise UsageError("error.offsets_order", confirm=confirm, nudge=nudge,
-                         remind=remind) from error  # fmt: skip
+        raise UsageError(
+            "error.offsets_order", confirm=confirm, nudge=nudge, remind=remind
+        ) from error
 
 
 def hours_label(own: float | None, default: float) -> str:

@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from bot.messages import Language, bilingual, text
-from bot.router import CommandContext, CommandSpec, Reply
-
-
-def overview(commands: Sequence[CommandSpec], language: Language) -> str:
-    lines = [text("help.intro", language)]
-    lines += [f"- `{spec.usage}` — {text(spec.summary_key, language)}" for spec in commands]
-    lines.append(text("help.more", language))
-    return "\n".join(lines)
+from core.messages import Language, bilingual, text
+from core.router import CommandContext, CommandSpec, Reply, overview
 
 
 def details(spec: CommandSpec, language: Language) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.router import CommandSpec
+from core.router import CommandSpec
 from handlers.assignments import ASSIGN, ROSTER, UNASSIGN
 from handlers.help import HELP
 from handlers.roles import ROLE_GRANT, ROLE_LIST, ROLE_REVOKE

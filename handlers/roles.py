@@ -20,20 +20,29 @@ mention list, and the words around it are not read as arguments, apart from the 
 
 from __future__ import annotations
 
-from bot.messages import Language, Phrase, join_list, text
-from bot.router import CommandContext, CommandSpec, Reply, UsageError
+from core.messages import Language, Phrase, join_list, text
+from core.router import CommandContext, CommandSpec, Reply, UsageError
 from planner.permissions import GRANTABLE_ROLES, Role
 from planner.registration import InvalidChoice, district_name, parse_districts
 from storage.roles import grant_role, list_grants, revoke_role
 from storage.volunteers import find_volunteer
 
 ROLE_WORDS: dict[str, Role] = {
-    "coordinator": Role.COORDINATOR, "統籌": Role.COORDINATOR, "统筹": Role.COORDINATOR,
-    "scheduler": Role.SCHEDULER, "排班主管": Role.SCHEDULER, "排班": Role.SCHEDULER,
-    "viewer": Role.VIEWER, "地區協調員": Role.VIEWER, "協調員": Role.VIEWER,
-    "地区协调员": Role.VIEWER, "协调员": Role.VIEWER,
-    "admin": Role.ADMIN, "管理員": Role.ADMIN, "管理员": Role.ADMIN,
-}  # fmt: skip
+    "coordinator": Role.COORDINATOR,
+    "統籌": Role.COORDINATOR,
+    "统筹": Role.COORDINATOR,
+    "scheduler": Role.SCHEDULER,
+    "排班主管": Role.SCHEDULER,
+    "排班": Role.SCHEDULER,
+    "viewer": Role.VIEWER,
+    "地區協調員": Role.VIEWER,
+    "協調員": Role.VIEWER,
+    "地区协调员": Role.VIEWER,
+    "协调员": Role.VIEWER,
+    "admin": Role.ADMIN,
+    "管理員": Role.ADMIN,
+    "管理员": Role.ADMIN,
+}
 ROLE_ACCEPTED = "coordinator, scheduler, viewer, 統籌, 排班主管, 地區協調員"
 # Nicknames may contain spaces, so an @-mention can span several words.
 MAX_MENTION_WORDS = 40
@@ -64,8 +73,9 @@ def _the_role(words: tuple[str, ...]) -> Role:
     if not candidates:
         raise UsageError("role.missing_role", accepted=ROLE_ACCEPTED)
     # The role comes last in the usage line; earlier stray words may be part of a nickname.
-    raise UsageError("error.invalid_choice", field="role", value=candidates[-1],
-                     accepted=ROLE_ACCEPTED)  # fmt: skip
+    raise UsageError(
+        "error.invalid_choice", field="role", value=candidates[-1], accepted=ROLE_ACCEPTED
+    )
 
 
 def _regions(ctx: CommandContext, role: Role) -> tuple[str, ...]:
@@ -109,14 +119,24 @@ async def handle_grant(ctx: CommandContext) -> list[Reply]:
         raise UsageError("role.admin_not_grantable")
     regions = _regions(ctx, role)
     _refuse_admin(ctx, staff_id)
-    previous_role = await grant_role(session=ctx.session, staff_id=staff_id, role=role,
-                                     regions=regions, granted_by=ctx.staff_id,
-                                     now=ctx.now)  # fmt: skip
+    previous_role = await grant_role(
+        session=ctx.session,
+        staff_id=staff_id,
+        role=role,
+        regions=regions,
+        granted_by=ctx.staff_id,
+        now=ctx.now,
+    )
     who = await _display_name(ctx, staff_id)
     language = ctx.language
     if previous_role is not None and previous_role != role:
-        line = text("role.changed", language, who=who, old=Phrase(f"role.{previous_role}"),
-                    role=Phrase(f"role.{role}"))  # fmt: skip
+        line = text(
+            "role.changed",
+            language,
+            who=who,
+            old=Phrase(f"role.{previous_role}"),
+            role=Phrase(f"role.{role}"),
+        )
     else:
         line = text("role.granted", language, who=who, role=Phrase(f"role.{role}"))
     lines = [line]
@@ -150,8 +170,12 @@ async def handle_list(ctx: CommandContext) -> list[Reply]:
             continue  # the configuration wins; a stale grant changes nothing
         name = await _display_name(ctx, grant.staff_id)
         if grant.role == Role.VIEWER:
-            name = text("role.with_regions", language, who=name,
-                        regions=_regions_text(grant.regions, language))  # fmt: skip
+            name = text(
+                "role.with_regions",
+                language,
+                who=name,
+                regions=_regions_text(grant.regions, language),
+            )
         by_role.setdefault(Role(grant.role), []).append(name)
     lines = [text("role.list_header", language)]
     for role, names in by_role.items():

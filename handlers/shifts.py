@@ -25,8 +25,8 @@ from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.messages import Phrase, text
-from bot.router import CommandContext, CommandSpec, Reply, UsageError
+from core.messages import Phrase, text
+from core.router import CommandContext, CommandSpec, Reply, UsageError
 from handlers.details import (
     DETAIL_FIELDS,
     DETAIL_OPTIONS,
@@ -40,10 +40,10 @@ from handlers.details import (
     parse_id,
     timing_line,
 )
-from handlers.render import day_label, local_window, neutral_when, shift_line, when_label
 from planner.dates import parse_date, parse_date_range, parse_time_range, shift_window
 from planner.permissions import Role, sees_district
 from planner.registration import InvalidChoice
+from services.render import day_label, local_window, neutral_when, shift_line, when_label
 from storage.lifecycle import publish
 from storage.models import Shift, ShiftStatus, Site
 from storage.shifts import (

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import re
 
-from bot.messages import Language, text
-from bot.router import CommandContext, CommandSpec, Reply, UsageError
+from core.messages import Language, text
+from core.router import CommandContext, CommandSpec, Reply, UsageError
 from handlers.details import check_length, invalid
 from planner.permissions import sees_district
 from planner.registration import InvalidChoice, district_name, parse_districts

@@ -22,9 +22,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date, time, timedelta
 from typing import Any
 
-from bot.messages import Language, Phrase, join_list, text
-from bot.router import CommandContext, CommandSpec, Reply, UsageError
-from bot.settings import ScheduleSettings
+from core.messages import Language, Phrase, join_list, text
+from core.router import CommandContext, CommandSpec, Reply, UsageError
+from core.settings import ScheduleSettings
 from handlers.details import (
     DETAIL_OPTIONS,
     check_length,
@@ -34,11 +34,11 @@ from handlers.details import (
     parse_id,
     timing_line,
 )
-from handlers.render import day_label, details_lines
 from planner.dates import parse_date, parse_time_range
 from planner.permissions import sees_district
 from planner.recurrence import Recurrence, parse_rule
 from planner.registration import WEEKDAYS, InvalidChoice
+from services.render import day_label, details_lines
 from storage.models import Shift, ShiftTemplate, Site
 from storage.sites import find_site, find_site_by_code
 from storage.templates import (
@@ -75,8 +75,9 @@ def rule_words(rule: Recurrence, language: Language) -> str:
     if rule.nth is not None:
         day = Phrase(f"rule.day.{WEEKDAYS[rule.weekdays[0]]}")
         return text("rule.nth_weekday", language, nth=Phrase(f"rule.nth.{rule.nth}"), day=day)
-    days = join_list([text(f"rule.day.{WEEKDAYS[day]}", language) for day in rule.weekdays],
-                     language)  # fmt: skip
+    days = join_list(
+        [text(f"rule.day.{WEEKDAYS[day]}", language) for day in rule.weekdays], language
+    )
     if rule.every_weeks == 1:
         return text("rule.weekly", language, days=days)
     return text("rule.every_weeks", language, weeks=rule.every_weeks, days=days)
@@ -164,8 +165,11 @@ def _template_id(ctx: CommandContext) -> int:
 async def _active_template(ctx: CommandContext) -> tuple[ShiftTemplate, Site]:
     template_id = _template_id(ctx)
     template = await find_template(session=ctx.session, template_id=template_id)
-    site = None if template is None else await find_site(session=ctx.session,
-                                                         site_id=template.site_id)  # fmt: skip
+    site = (
+        None
+        if template is None
+        else await find_site(session=ctx.session, site_id=template.site_id)
+    )
     if template is None or site is None or not template.active:
         raise UsageError("template.not_found", id=template_id)
     return template, site
@@ -201,10 +205,16 @@ async def handle_template_add(ctx: CommandContext) -> list[Reply]:
         created_by=staff_id,
         now=ctx.now,
     )
-    created = await expand_template(session=ctx.session, template=template, site=site,
-                                    today=today, zone=ctx.settings.org.zone,
-                                    horizon=_horizon(ctx), created_by=staff_id,
-                                    now=ctx.now)  # fmt: skip
+    created = await expand_template(
+        session=ctx.session,
+        template=template,
+        site=site,
+        today=today,
+        zone=ctx.settings.org.zone,
+        horizon=_horizon(ctx),
+        created_by=staff_id,
+        now=ctx.now,
+    )
     lines = [
         text("template.added", language, id=template.id, name=template.name, site=site.code),
         summary(template, language),
@@ -239,8 +249,14 @@ async def handle_template_list(ctx: CommandContext) -> list[Reply]:
         return [Reply(text("template.none", language))]
     lines = [text("template.list_header", language, count=len(rows))]
     for template, site in rows:
-        line = text("template.line", language, id=template.id, name=template.name,
-                    site=site.code, summary=summary(template, language))  # fmt: skip
+        line = text(
+            "template.line",
+            language,
+            id=template.id,
+            name=template.name,
+            site=site.code,
+            summary=summary(template, language),
+        )
         lines.append("- " + line)
     return [Reply("\n".join(lines))]
 
@@ -259,11 +275,13 @@ def _edit_report(report: TemplateEdit, today: date, language: Language) -> list[
     if report.kept:
         lines.append(text("template.edit_kept", language, count=len(report.kept)))
         for kept in report.kept:
-            reason = text(f"template.kept.{kept.refusal.reason}", language,
-                          other=kept.refusal.conflicting_shift_id)  # fmt: skip
+            reason = text(
+                f"template.kept.{kept.refusal.reason}",
+                language,
+                other=kept.refusal.conflicting_shift_id,
+            )
             when = day_label(kept.shift.occurs_on, language, today)
-            line = text("template.kept_line", language, id=kept.shift.id, date=when,
-                        reason=reason)  # fmt: skip
+            line = text("template.kept_line", language, id=kept.shift.id, date=when, reason=reason)
             lines.append("  - " + line)
     if report.announced:
         lines.append(text("template.edit_announced", language, count=len(report.announced)))
@@ -305,10 +323,12 @@ async def handle_template_remove(ctx: CommandContext) -> list[Reply]:
     language = ctx.language
     template, site = await _active_template(ctx)
     staff_id = ctx.staff_id
-    removal = await remove_template(session=ctx.session, template=template, changed_by=staff_id,
-                                    now=ctx.now)  # fmt: skip
-    lines = [text("template.removed", language, id=template.id, name=template.name,
-                  site=site.code)]  # fmt: skip
+    removal = await remove_template(
+        session=ctx.session, template=template, changed_by=staff_id, now=ctx.now
+    )
+    lines = [
+        text("template.removed", language, id=template.id, name=template.name, site=site.code)
+    ]
     if removal.cancelled:
         lines.append(text("template.removed_cancelled", language, count=len(removal.cancelled)))
     if removal.cancelled_with_people:

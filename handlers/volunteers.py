@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.messages import Language, join_list, text
-from bot.router import CommandContext, CommandSpec, Reply
+from core.messages import Language, join_list, text
+from core.router import CommandContext, CommandSpec, Reply
 from handlers.details import invalid
 from planner.registration import (
     InvalidChoice,

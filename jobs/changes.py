@@ -13,15 +13,15 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cards import out_track_id
-from bot.messages import Language, Phrase, text
-from bot.outbox import card_update_row
-from bot.settings import Settings
-from handlers.backfill import follow_shift_change
-from handlers.render import when_label
-from handlers.shift_cards import confirm_card, queue_notice
-from jobs.steps import by_language, shift_block, site_group
+from core.cards import out_track_id
+from core.messages import Language, Phrase, text
+from core.outgoing import card_update_row
+from core.settings import Settings
+from jobs.steps import by_language, site_group
 from planner.lifecycle import Step
+from services.backfill import follow_shift_change
+from services.render import shift_block, when_label
+from services.shift_cards import confirm_card, queue_notice
 from storage.database import SessionFactory
 from storage.lifecycle import find_change, handled_steps, unnotified_changes
 from storage.models import ON_SHIFT, Shift, ShiftChange, Site

@@ -13,13 +13,13 @@ from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.settings import ScheduleSettings, Settings
-from handlers.details import lifecycle_offsets, shift_progress
+from core.settings import ScheduleSettings, Settings
 from jobs.changes import notify_changes
 from jobs.offers import expire_offers
 from jobs.steps import queue_announcement, queue_confirm_card, queue_nudges, queue_reminders
 from planner.dates import MAX_HOURS_BEFORE
 from planner.lifecycle import DuePlan, Step, due_steps
+from services.timing import lifecycle_offsets, shift_progress
 from storage.database import SessionFactory
 from storage.lifecycle import handled_steps, record_steps, shifts_in_lifecycle
 from storage.models import Shift
@@ -84,8 +84,13 @@ async def _advance(session: AsyncSession, shift_id: int, settings: Settings, now
     plan = plan_for(shift, done, settings.schedule, now)
     for step in plan.send:
         if step == Step.CONFIRM:
-            await queue_confirm_card(session=session, shift=shift, settings=settings, now=now,
-                                     reminder=plan.reminder_in_card)  # fmt: skip
+            await queue_confirm_card(
+                session=session,
+                shift=shift,
+                settings=settings,
+                now=now,
+                reminder=plan.reminder_in_card,
+            )
         else:
             await QUEUE[step](session=session, shift=shift, settings=settings, now=now)
     outcomes = {step.value: "sent" for step in plan.send}

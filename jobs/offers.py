@@ -14,10 +14,11 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.messages import join_list, text
-from bot.settings import Settings
-from handlers.backfill import close_offers_saying, notify_coordinators
-from jobs.steps import shift_block, site_group
+from core.messages import join_list, text
+from core.settings import Settings
+from jobs.steps import site_group
+from services.backfill import close_offers_saying, notify_coordinators
+from services.render import shift_block
 from storage.database import SessionFactory
 from storage.models import OfferState, ShiftStatus
 from storage.offers import expired_offers, shifts_with_expired_offers

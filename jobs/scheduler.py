@@ -8,7 +8,7 @@ from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.settings import Settings
+from core.settings import Settings
 
 DUE_WORK_JOB = "due-work"
 TEMPLATES_JOB = "expand-templates"

@@ -2,7 +2,7 @@
 
 Every row has a dedup key naming the shift and the step, so a step can never queue the same
 message twice, whatever happens to the process in between. What goes to people privately is a
-card with a fixed outTrackId (handlers.shift_cards.queue_notice), so it is never delivered twice
+card with a fixed outTrackId (services.shift_cards.queue_notice), so it is never delivered twice
 either; only the group announcement is a robot message (its read status can be asked for).
 """
 
@@ -14,13 +14,13 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cards import status_line
-from bot.messages import Language, join_list, reader_language, text
-from bot.outbox import card_row, group_row
-from bot.settings import Settings
-from handlers.backfill import notify_coordinators
-from handlers.render import details_lines, when_label
-from handlers.shift_cards import answer_buttons, confirm_card, queue_notice, withdraw_button
+from core.cards import status_line
+from core.messages import Language, join_list, reader_language, text
+from core.outgoing import card_row, group_row
+from core.settings import Settings
+from services.backfill import notify_coordinators
+from services.render import shift_block
+from services.shift_cards import answer_buttons, confirm_card, queue_notice, withdraw_button
 from storage.models import HOLDS_A_SEAT, AssignmentState, Shift, Site, Volunteer
 from storage.outbox import enqueue
 from storage.shifts import people_on
@@ -44,15 +44,6 @@ def by_language(people: Sequence[Volunteer], settings: Settings) -> dict[Languag
         language = reader_language(volunteer.language_preference, settings.org.language)
         readers.setdefault(language, []).append(volunteer.staff_id)
     return readers
-
-
-def shift_block(shift: Shift, site: Site, settings: Settings, language: Language) -> str:
-    """The shift as one block of lines: ``#42 六 12-06 09:00–12:00 Site``, title, details."""
-    when = when_label(shift, settings.org.zone, language)
-    lines = [f"**#{shift.id} {when} {site.name}**"]
-    if shift.title:
-        lines.append(shift.title)
-    return "\n".join(lines + details_lines(shift, language))
 
 
 async def queue_announcement(
@@ -80,8 +71,13 @@ async def queue_announcement(
         )
     )
     title = text("announce.title", language, id=shift.id)
-    row = group_row(f"announce:{shift.id}", title=title, body="\n\n".join(lines),
-                    conversation_id=conversation_id, now=now)  # fmt: skip
+    row = group_row(
+        f"announce:{shift.id}",
+        title=title,
+        body="\n\n".join(lines),
+        conversation_id=conversation_id,
+        now=now,
+    )
     shift.announced_at = now
     session.add(shift)
     return await enqueue(session=session, message=row)

@@ -36,16 +36,31 @@ _DEFAULT_WORDS = frozenset({"default", "org", "預設", "预设", "默認", "默
 RANGE_ACCEPTED = "from..to, e.g. 12-01..12-31, today..sun, 2026-01-01..today"
 
 _RELATIVE_DAYS = {
-    "today": 0, "今日": 0, "今天": 0,
-    "tomorrow": 1, "tmr": 1, "tmrw": 1, "聽日": 1, "听日": 1, "明天": 1, "明日": 1,
-    "day-after": 2, "後日": 2, "后日": 2, "後天": 2, "后天": 2,
-}  # fmt: skip
+    "today": 0,
+    "今日": 0,
+    "今天": 0,
+    "tomorrow": 1,
+    "tmr": 1,
+    "tmrw": 1,
+    "聽日": 1,
+    "听日": 1,
+    "明天": 1,
+    "明日": 1,
+    "day-after": 2,
+    "後日": 2,
+    "后日": 2,
+    "後天": 2,
+    "后天": 2,
+}
 _FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _ENGLISH_WEEKDAYS = {
     **{name: number for number, name in enumerate(WEEKDAYS)},
     **{name: number for number, name in enumerate(_FULL_WEEKDAYS)},
-    "tues": 1, "weds": 2, "thur": 3, "thurs": 3,
-}  # fmt: skip
+    "tues": 1,
+    "weds": 2,
+    "thur": 3,
+    "thurs": 3,
+}
 _CHINESE_WEEKDAYS = {**{name: number for number, name in enumerate("一二三四五六日")}, "天": 6}
 _CHINESE_WEEKDAY_PREFIXES = ("星期", "禮拜", "礼拜", "週", "周")
 

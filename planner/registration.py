@@ -47,12 +47,27 @@ LANGUAGE_NAMES: dict[str, tuple[str, str]] = {
     "en": ("英文", "English"),
 }
 _LANGUAGE_ALIASES = {
-    "yue": "yue", "cantonese": "yue", "粵語": "yue", "粤语": "yue", "廣東話": "yue",
-    "广东话": "yue", "廣東": "yue",
-    "cmn": "cmn", "mandarin": "cmn", "putonghua": "cmn", "普通話": "cmn", "普通话": "cmn",
-    "國語": "cmn", "国语": "cmn",
-    "en": "en", "eng": "en", "english": "en", "英文": "en", "英語": "en", "英语": "en",
-}  # fmt: skip
+    "yue": "yue",
+    "cantonese": "yue",
+    "粵語": "yue",
+    "粤语": "yue",
+    "廣東話": "yue",
+    "广东话": "yue",
+    "廣東": "yue",
+    "cmn": "cmn",
+    "mandarin": "cmn",
+    "putonghua": "cmn",
+    "普通話": "cmn",
+    "普通话": "cmn",
+    "國語": "cmn",
+    "国语": "cmn",
+    "en": "en",
+    "eng": "en",
+    "english": "en",
+    "英文": "en",
+    "英語": "en",
+    "英语": "en",
+}
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_PARTS = ("am", "pm", "eve")
@@ -75,10 +90,23 @@ _WEEKDAY_ALIASES = {
     "天": "sun",
 }
 _DAY_PART_ALIASES = {
-    "am": "am", "morning": "am", "上午": "am", "早": "am", "朝": "am",
-    "pm": "pm", "afternoon": "pm", "下午": "pm", "午": "pm", "晏": "pm",
-    "eve": "eve", "evening": "eve", "night": "eve", "晚上": "eve", "晚": "eve", "夜": "eve",
-}  # fmt: skip
+    "am": "am",
+    "morning": "am",
+    "上午": "am",
+    "早": "am",
+    "朝": "am",
+    "pm": "pm",
+    "afternoon": "pm",
+    "下午": "pm",
+    "午": "pm",
+    "晏": "pm",
+    "eve": "eve",
+    "evening": "eve",
+    "night": "eve",
+    "晚上": "eve",
+    "晚": "eve",
+    "夜": "eve",
+}
 _CHINESE_DAY_PREFIX = re.compile(r"^(?:星期|禮拜|礼拜|週|周)(.)(.*)$")
 
 
@@ -96,8 +124,14 @@ def _squash(word: str) -> str:
 
 _DISTRICT_ALIASES: dict[str, str] = {}
 for _district in DISTRICTS:
-    for _alias in (_district.code, _district.name_en, _district.short, _district.name_zh,
-                   _district.name_zh + "區", _district.name_zh.removesuffix("區")):  # fmt: skip
+    for _alias in (
+        _district.code,
+        _district.name_en,
+        _district.short,
+        _district.name_zh,
+        _district.name_zh + "區",
+        _district.name_zh.removesuffix("區"),
+    ):
         _DISTRICT_ALIASES[_squash(_alias)] = _district.code
 
 

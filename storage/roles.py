@@ -37,8 +37,15 @@ async def grant_role(
     The grant is locked until the transaction ends (on SQLite the transaction already holds
     the write lock), so two changes of one person's role run one after the other. A concurrent
     first grant of the same person wins the insert; this one then replaces it, as if second."""
-    write = partial(_write_grant, session, staff_id=staff_id, role=role, regions=list(regions),
-                    granted_by=granted_by, now=now)  # fmt: skip
+    write = partial(
+        _write_grant,
+        session,
+        staff_id=staff_id,
+        role=role,
+        regions=list(regions),
+        granted_by=granted_by,
+        now=now,
+    )
     try:
         async with session.begin_nested():
             return await write()
@@ -77,8 +84,11 @@ async def revoke_role(*, session: AsyncSession, staff_id: str) -> RoleGrant | No
 
 async def coordinator_ids(*, session: AsyncSession, admins: Sequence[str]) -> list[str]:
     """Who hears about non-responders and vacancies: the admins, then the coordinators."""
-    granted = [grant.staff_id for grant in await list_grants(session=session)
-               if grant.role == Role.COORDINATOR]  # fmt: skip
+    granted = [
+        grant.staff_id
+        for grant in await list_grants(session=session)
+        if grant.role == Role.COORDINATOR
+    ]
     return list(dict.fromkeys([*admins, *granted]))
 
 

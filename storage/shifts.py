@@ -137,9 +137,13 @@ async def book(
         session=session, shift_id=shift_id, volunteer_id=volunteer_id
     )
     if assignment is None:
-        assignment = Assignment(shift_id=shift_id, volunteer_id=volunteer_id,
-                                assigned_by=assigned_by, created_at=now,
-                                updated_at=now)  # fmt: skip
+        assignment = Assignment(
+            shift_id=shift_id,
+            volunteer_id=volunteer_id,
+            assigned_by=assigned_by,
+            created_at=now,
+            updated_at=now,
+        )
     assignment.state = AssignmentState.INVITED
     assignment.assigned_by = assigned_by
     assignment.updated_at = now

@@ -56,9 +56,16 @@ async def add_site(
     existing = await find_site_by_code(session=session, code=code)
     if existing is not None:
         raise DuplicateSite(code, existing)
-    site = Site(code=code, name=name, district=district, address=address, contact=contact,
-                conversation_id=conversation_id, created_by=created_by,
-                created_at=now)  # fmt: skip
+    site = Site(
+        code=code,
+        name=name,
+        district=district,
+        address=address,
+        contact=contact,
+        conversation_id=conversation_id,
+        created_by=created_by,
+        created_at=now,
+    )
     try:
         async with session.begin_nested():
             session.add(site)

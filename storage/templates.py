@@ -38,8 +38,9 @@ from storage.shifts import EditRefusal, cancel_shift, change_shift, seats_taken
 log = logging.getLogger(__name__)
 
 DETAIL_FIELDS: tuple[str, ...] = tuple(ShiftDetails.model_fields)
-TEMPLATE_FIELDS = frozenset({"name", "rule", "anchor_date", "exceptions", "start_time",
-                             "end_time"})  # fmt: skip
+TEMPLATE_FIELDS = frozenset(
+    {"name", "rule", "anchor_date", "exceptions", "start_time", "end_time"}
+)
 EDITABLE_FIELDS = TEMPLATE_FIELDS | frozenset(DETAIL_FIELDS)
 _RULE_FIELDS = frozenset({"rule", "anchor_date", "exceptions"})
 _TIME_FIELDS = frozenset({"start_time", "end_time"})
@@ -98,11 +99,19 @@ async def add_template(
         raise ValueError(f"a template must end after it starts: {start_time}-{end_time}")
     assert site.id is not None
     fields = {"title": name, **copy.deepcopy(dict(details))}
-    template = ShiftTemplate(site_id=site.id, name=name, rule=rule.canonical,
-                             anchor_date=anchor_date,
-                             exceptions=sorted({day.isoformat() for day in exceptions}),
-                             start_time=start_time, end_time=end_time, created_by=created_by,
-                             created_at=now, updated_at=now, **fields)  # fmt: skip
+    template = ShiftTemplate(
+        site_id=site.id,
+        name=name,
+        rule=rule.canonical,
+        anchor_date=anchor_date,
+        exceptions=sorted({day.isoformat() for day in exceptions}),
+        start_time=start_time,
+        end_time=end_time,
+        created_by=created_by,
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
     session.add(template)
     await session.flush()
     return template
@@ -171,9 +180,17 @@ async def expand_template(
         starts_at, ends_at = window
         if starts_at <= now:
             continue
-        shift = Shift(site_id=site.id, template_id=template.id, occurs_on=day,
-                      starts_at=starts_at, ends_at=ends_at, created_by=created_by,
-                      created_at=now, updated_at=now, **details_of(template))  # fmt: skip
+        shift = Shift(
+            site_id=site.id,
+            template_id=template.id,
+            occurs_on=day,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            created_by=created_by,
+            created_at=now,
+            updated_at=now,
+            **details_of(template),
+        )
         session.add(shift)
         created.append(shift)
     last_day = today + horizon - timedelta(days=1)
@@ -197,9 +214,16 @@ async def expand_all_templates(
     created: dict[int, list[Shift]] = {}
     for template, site in await list_templates(session=session):
         assert template.id is not None
-        new = await expand_template(session=session, template=template, site=site, today=today,
-                                    zone=zone, horizon=horizon, created_by=created_by,
-                                    now=now)  # fmt: skip
+        new = await expand_template(
+            session=session,
+            template=template,
+            site=site,
+            today=today,
+            zone=zone,
+            horizon=horizon,
+            created_by=created_by,
+            now=now,
+        )
         if new:
             created[template.id] = new
     return created
@@ -272,34 +296,63 @@ async def edit_template(
     unannounced = [shift for shift in future if shift.announced_at is None]
     wanted: frozenset[date] | None = None
     if _RULE_FIELDS & set(changes):
-        last_day = max([today + horizon - timedelta(days=1)]
-                       + [shift.occurs_on for shift in unannounced])  # fmt: skip
-        wanted = frozenset(occurrences(rule_of(template), template.anchor_date, today, last_day,
-                                       exception_dates(template)))  # fmt: skip
+        last_day = max(
+            [today + horizon - timedelta(days=1)] + [shift.occurs_on for shift in unannounced]
+        )
+        wanted = frozenset(
+            occurrences(
+                rule_of(template), template.anchor_date, today, last_day, exception_dates(template)
+            )
+        )
     report = TemplateEdit(announced=[shift for shift in future if shift.announced_at is not None])
     for shift in unannounced:
         assert shift.id is not None
         if wanted is not None and shift.occurs_on not in wanted:
             if await seats_taken(session=session, shift_id=shift.id):
                 report.cancelled_with_people += 1
-            await cancel_shift(session=session, shift=shift, reason=TEMPLATE_CHANGED,
-                               changed_by=changed_by, now=now)  # fmt: skip
+            await cancel_shift(
+                session=session,
+                shift=shift,
+                reason=TEMPLATE_CHANGED,
+                changed_by=changed_by,
+                now=now,
+            )
             report.cancelled.append(shift)
             continue
-        outcome = await _copy_onto(session, template, shift, fields=copied, zone=zone,
-                                   changed_by=changed_by, now=now,
-                                   min_rest=min_rest)  # fmt: skip
+        outcome = await _copy_onto(
+            session,
+            template,
+            shift,
+            fields=copied,
+            zone=zone,
+            changed_by=changed_by,
+            now=now,
+            min_rest=min_rest,
+        )
         if isinstance(outcome, EditRefusal):
             report.kept.append(KeptShift(shift, outcome))
         elif outcome:
             report.updated.append(shift)
     if wanted is not None:
-        report.created += await _bring_back(session, template, wanted=wanted, zone=zone,
-                                            changed_by=changed_by, now=now,
-                                            min_rest=min_rest)  # fmt: skip
-    report.created += await expand_template(session=session, template=template, site=site,
-                                            today=today, zone=zone, horizon=horizon,
-                                            created_by=changed_by, now=now)  # fmt: skip
+        report.created += await _bring_back(
+            session,
+            template,
+            wanted=wanted,
+            zone=zone,
+            changed_by=changed_by,
+            now=now,
+            min_rest=min_rest,
+        )
+    report.created += await expand_template(
+        session=session,
+        template=template,
+        site=site,
+        today=today,
+        zone=zone,
+        horizon=horizon,
+        created_by=changed_by,
+        now=now,
+    )
     report.created.sort(key=lambda shift: shift.starts_at)
     return report
 
@@ -355,8 +408,15 @@ async def _copy_onto(
         return False
     # Only unannounced shifts follow their template: nobody on them has been told anything yet,
     # so there is nothing to show them (shown={}).
-    refusal = await change_shift(session=session, shift=shift, changes=changes, shown={},
-                                 changed_by=changed_by, now=now, min_rest=min_rest)  # fmt: skip
+    refusal = await change_shift(
+        session=session,
+        shift=shift,
+        changes=changes,
+        shown={},
+        changed_by=changed_by,
+        now=now,
+        min_rest=min_rest,
+    )
     return True if refusal is None else refusal
 
 
@@ -393,13 +453,22 @@ async def _bring_back(
             continue
         if await seats_taken(session=session, shift_id=shift.id):
             continue
-        changes: dict[str, Any] = {"status": ShiftStatus.SCHEDULED, "cancel_reason": "",
-                                   "starts_at": window[0], "ends_at": window[1],
-                                   **details_of(template)}  # fmt: skip
-        refusal = await change_shift(session=session, shift=shift, changes=changes,
-                                     shown={},
-                                     changed_by=changed_by, now=now,
-                                     min_rest=min_rest)  # fmt: skip
+        changes: dict[str, Any] = {
+            "status": ShiftStatus.SCHEDULED,
+            "cancel_reason": "",
+            "starts_at": window[0],
+            "ends_at": window[1],
+            **details_of(template),
+        }
+        refusal = await change_shift(
+            session=session,
+            shift=shift,
+            changes=changes,
+            shown={},
+            changed_by=changed_by,
+            now=now,
+            min_rest=min_rest,
+        )
         if refusal is None:
             revived.append(shift)
     return revived
@@ -432,8 +501,9 @@ async def remove_template(
         assert shift.id is not None
         if await seats_taken(session=session, shift_id=shift.id):
             with_people += 1
-        await cancel_shift(session=session, shift=shift, reason=TEMPLATE_REMOVED,
-                           changed_by=changed_by, now=now)  # fmt: skip
+        await cancel_shift(
+            session=session, shift=shift, reason=TEMPLATE_REMOVED, changed_by=changed_by, now=now
+        )
         cancelled.append(shift)
     await session.flush()
     announced = [shift for shift in future if shift.announced_at is not None]

@@ -39,8 +39,9 @@ async def register_volunteer(
     volunteer = await find_volunteer(session=session, staff_id=staff_id)
     created = volunteer is None
     if volunteer is None:
-        volunteer = Volunteer(staff_id=staff_id, nickname=nickname, registered_at=now,
-                              updated_at=now)  # fmt: skip
+        volunteer = Volunteer(
+            staff_id=staff_id, nickname=nickname, registered_at=now, updated_at=now
+        )
     volunteer.dingtalk_id = dingtalk_id
     volunteer.nickname = nickname
     volunteer.districts = list(districts)

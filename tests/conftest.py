@@ -1,4 +1,5 @@
-"""Shared fixtures.
+"""Shared fixtures: the sandbox, fresh databases, and live chat messages from the sandbox for
+tests with no bot connected (:class:`Inbox`).
 
 The dingtalk-stream SDK reads DINGTALK_OPENAPI_ENDPOINT once, when it is first imported, so the
 port of the session's sandbox is reserved and exported here, before any test module can import
@@ -7,13 +8,17 @@ the SDK. The sandbox fixture then binds exactly that port.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
+import aiohttp
 import pytest
 
+from core.incoming import ChatMessage, parse_chat_message
 from sandbox import Sandbox
 from storage.database import SessionFactory, create_engine, session_factory, upgrade_schema
 from tests.databases import BACKENDS, fresh_database
@@ -62,3 +67,38 @@ async def sessions(database_url: str) -> AsyncIterator[SessionFactory]:
     await upgrade_schema(engine)
     yield session_factory(engine)
     await engine.dispose()
+
+
+CHATBOT_TOPIC = "/v1.0/im/bot/messages/get"
+
+
+class Inbox:
+    """A bare Stream connection that turns posted messages into parsed :class:`ChatMessage`."""
+
+    def __init__(self, sb: Sandbox, ws: aiohttp.ClientWebSocketResponse) -> None:
+        self._sb = sb
+        self._ws = ws
+
+    async def post(self, conversation_id: str, sender: str, text: str) -> ChatMessage:
+        message_id = self._sb.post_message(conversation_id, sender, text)
+        while True:
+            raw = await self._ws.receive_str(timeout=5.0)
+            frame = json.loads(raw)
+            if frame["headers"]["messageId"] == message_id:
+                return parse_chat_message(json.loads(frame["data"]), datetime.now(UTC))
+
+
+@pytest.fixture
+async def inbox(sb: Sandbox) -> AsyncIterator[Inbox]:
+    body = {
+        "clientId": sb.client_id,
+        "clientSecret": sb.client_secret,
+        "subscriptions": [{"type": "CALLBACK", "topic": CHATBOT_TOPIC}],
+    }
+    async with aiohttp.ClientSession() as http:
+        open_url = sb.base_url + "/v1.0/gateway/connections/open"
+        async with http.post(open_url, json=body) as r:
+            assert r.status == 200, await r.text()
+            opened = await r.json()
+        async with http.ws_connect(f"{opened['endpoint']}?ticket={opened['ticket']}") as ws:
+            yield Inbox(sb, ws)

@@ -1,4 +1,16 @@
-"""Imports point inward (docs/architecture.md)."""
+"""Imports point one way, down the layers of docs/architecture.md, and every package is covered.
+
+    bot               the process: CLI, wiring, demo, SDK adapter, dispatcher, outbox sender
+    handlers   jobs   what people and the clock set off (neither imports the other)
+    services          what handlers and jobs share: backfill, shift cards, rendering, timing
+    core              the shared vocabulary: settings, clock, parsing, router types,
+                      catalogue, cards, outbox rows, the OpenAPI client
+    storage           tables, sessions, repository functions
+    planner           pure rules
+
+``sandbox`` is the local DingTalk and imports none of ours; ``tests`` and ``bench`` stand outside
+(benchmarks may borrow the tests' organisation simulation, never the other way round).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +20,30 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-OURS = {"bot", "handlers", "storage", "jobs", "planner", "sandbox"}
+# Each package -> the packages of ours it may import (besides itself).
+ALLOWED = {
+    "planner": set(),
+    "storage": {"planner"},  # booking rules are applied where rows are locked
+    "core": {"storage", "planner"},
+    "services": {"core", "storage", "planner"},
+    "handlers": {"services", "core", "storage", "planner"},
+    "jobs": {"services", "core", "storage", "planner"},
+    "bot": {"handlers", "jobs", "services", "core", "storage", "planner", "sandbox"},
+    "sandbox": set(),
+    "bench": {
+        "bot",
+        "handlers",
+        "jobs",
+        "services",
+        "core",
+        "storage",
+        "planner",
+        "sandbox",
+        "tests",
+    },
+    "tests": {"bot", "handlers", "jobs", "services", "core", "storage", "planner", "sandbox"},
+}
+OURS = set(ALLOWED)
 
 
 def imported_packages(package: str) -> dict[str, set[str]]:
@@ -24,25 +59,43 @@ def imported_packages(package: str) -> dict[str, set[str]]:
     return found
 
 
+def test_every_package_has_its_layer() -> None:
+    packages = {path.parent.name for path in ROOT.glob("*/__init__.py")}
+    assert packages == OURS
+
+
 def test_only_the_stream_module_imports_the_sdk() -> None:
     importers = [
         path
-        for package in OURS
+        for package in OURS - {"tests"}  # the sandbox's own tests speak to it through the SDK
         for path, names in imported_packages(package).items()
         if "dingtalk_stream" in names
     ]
     assert importers == ["bot/stream.py"]
 
 
-@pytest.mark.parametrize(
-    ("package", "allowed"),
-    [
-        ("planner", {"planner"}),
-        ("storage", {"storage", "planner"}),  # booking rules are applied where rows are locked
-        ("handlers", {"handlers", "bot", "storage", "planner"}),
-        ("sandbox", {"sandbox"}),
-    ],
-)
-def test_imports_point_inward(package: str, allowed: set[str]) -> None:
+@pytest.mark.parametrize("package", sorted(OURS))
+def test_imports_point_down(package: str) -> None:
+    allowed = ALLOWED[package] | {package}
     for path, names in imported_packages(package).items():
         assert names & OURS <= allowed, f"{path} imports {names & OURS - allowed}"
+
+
+def _reaches(start: str, edges: dict[str, set[str]]) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for target in edges[todo.pop()] - seen:
+            seen.add(target)
+            todo.append(target)
+    return seen
+
+
+def test_the_allowed_imports_have_no_cycle() -> None:
+    for package in OURS:
+        assert package not in _reaches(package, ALLOWED), f"{package} can reach itself"
+
+
+def test_nothing_imports_the_composition_root() -> None:
+    importers = {package for package, allowed in ALLOWED.items() if "bot" in allowed}
+    assert importers <= {"bench", "tests"}

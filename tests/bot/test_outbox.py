@@ -18,26 +18,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.incoming import ChatMessage, Sender
-from bot.openapi import OpenApiClient
-from bot.outbox import (
-    KIND_GROUP,
-    KIND_REPLY,
-    OutboxSender,
-    RateLimiter,
-    month_of,
-    reply_row,
-    retry_delay,
-)
-from bot.router import Reply
-from bot.settings import Settings, load_settings
+from bot.outbox import OutboxSender, RateLimiter, retry_delay
+from core.clock import ManualClock
+from core.incoming import ChatMessage, Sender
+from core.openapi import OpenApiClient
+from core.outgoing import KIND_GROUP, KIND_REPLY, month_of, reply_row
+from core.router import Reply
+from core.settings import Settings, load_settings
 from sandbox import Sandbox
 from storage.database import SessionFactory
 from storage.models import MonthlyUsage, OutboxMessage, OutboxStatus
 from storage.outbox import enqueue
 from storage.usage import add_usage, usage_for
-from tests.bot.conftest import Inbox
+from tests.conftest import Inbox
 
 GROUP_SEND = "/v1.0/robot/groupMessages/send"
 WEBHOOK = "/robot/sendBySession"

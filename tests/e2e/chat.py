@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from bot.app import BotApp
-from bot.settings import Settings
+from core.settings import Settings
 from sandbox import Sandbox
 from sandbox.templates import SHIPPED_CARD_TEMPLATE
 from storage.models import Assignment, AssignmentState, Shift, Site, Volunteer
@@ -66,8 +66,13 @@ class Chat:
 
     async def add_site(self, code: str, district: str) -> int:
         async with self.bot.sessions.begin() as session:
-            site = Site(code=code, name=f"{code} food bank", district=district,
-                        created_by=COORDINATOR, created_at=datetime.now(UTC))  # fmt: skip
+            site = Site(
+                code=code,
+                name=f"{code} food bank",
+                district=district,
+                created_by=COORDINATOR,
+                created_at=datetime.now(UTC),
+            )
             session.add(site)
             await session.flush()
             assert site.id is not None
@@ -78,13 +83,25 @@ class Chat:
     ) -> None:
         self.sb.add_members(self.cid, [self.sb.add_user(nick=nick, staff_id=staff_id)])
         async with self.bot.sessions.begin() as session:
-            await register_volunteer(session=session, staff_id=staff_id, dingtalk_id="",
-                                     nickname=nick, districts=["sham-shui-po"],
-                                     languages=languages, availability=None,
-                                     now=datetime.now(UTC))  # fmt: skip
+            await register_volunteer(
+                session=session,
+                staff_id=staff_id,
+                dingtalk_id="",
+                nickname=nick,
+                districts=["sham-shui-po"],
+                languages=languages,
+                availability=None,
+                now=datetime.now(UTC),
+            )
 
-    async def add_shift(self, day: date, hours: str = "09:00-12:00", need: int = 6,
-                        site: str = "SSP", extra: str = "") -> int:  # fmt: skip
+    async def add_shift(
+        self,
+        day: date,
+        hours: str = "09:00-12:00",
+        need: int = 6,
+        site: str = "SSP",
+        extra: str = "",
+    ) -> int:
         reply = await self.say(
             f"/shift add site={site} date={day} time={hours} need={need} {extra}"
         )

@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 from bot.app import BotApp
-from bot.clock import ManualClock, SystemClock
-from bot.settings import Settings, load_settings
+from core.clock import ManualClock, SystemClock
+from core.settings import Settings, load_settings
 from sandbox import Sandbox
 
 StartBot = Callable[[], Awaitable[BotApp]]

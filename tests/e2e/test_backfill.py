@@ -12,8 +12,8 @@ import pytest
 from sqlmodel import col, select
 
 from bot.app import BotApp
-from bot.clock import ManualClock
-from bot.settings import Settings
+from core.clock import ManualClock
+from core.settings import Settings
 from sandbox import Sandbox
 from storage.models import Offer, OfferState, Volunteer
 from storage.volunteers import register_volunteer
@@ -88,9 +88,16 @@ async def _world(sb: Sandbox, app: BotApp, clock: ManualClock) -> World:
     for staff_id, (nick, districts, languages, slots) in PEOPLE.items():
         sb.add_members(chat.cid, [sb.add_user(nick=nick, staff_id=staff_id)])
         async with app.sessions.begin() as session:
-            await register_volunteer(session=session, staff_id=staff_id, dingtalk_id="",
-                                     nickname=nick, districts=districts, languages=languages,
-                                     availability=slots, now=clock.now())  # fmt: skip
+            await register_volunteer(
+                session=session,
+                staff_id=staff_id,
+                dingtalk_id="",
+                nickname=nick,
+                districts=districts,
+                languages=languages,
+                availability=slots,
+                now=clock.now(),
+            )
     day = _next_saturday(clock.now().astimezone(ZONE).date() + timedelta(days=3))
     shift_id = await chat.add_shift(
         day, hours="09:00-12:00", need=3, extra="lang=cmn:1 meet=港鐵C2出口"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 import pytest
 from sqlmodel import select
 
 from bot.app import BotApp
-from bot.settings import Settings
+from core.settings import Settings
 from jobs.steps import queue_confirm_card
 from sandbox import Sandbox
 from storage.models import Assignment, AssignmentState, Shift, ShiftStatus, Volunteer
@@ -79,11 +80,12 @@ async def test_the_card_reaches_the_group_mentioning_the_people_on_the_shift(
 
 @pytest.mark.parametrize("shape", ["content", "value"])
 async def test_a_tap_confirms_at_once_and_the_card_shows_the_new_count(
-    sb: Sandbox, bot: BotApp, card: tuple[Chat, int, str], shape: str
+    sb: Sandbox, bot: BotApp, card: tuple[Chat, int, str], shape: Literal["content", "value"]
 ) -> None:
     _, shift_id, out_track_id = card
-    tap = sb.tap_card("u-ada", out_track_id, {"action": "confirm", "shift_id": shift_id},
-                      shape=shape)  # type: ignore[arg-type]  # fmt: skip
+    tap = sb.tap_card(
+        "u-ada", out_track_id, {"action": "confirm", "shift_id": shift_id}, shape=shape
+    )
 
     [ack] = await sb.wait_for_ack(tap)
     assert ack.code == 200

@@ -11,7 +11,7 @@ from sqlalchemy import func
 from sqlmodel import SQLModel, select
 
 from bot.app import BotApp
-from bot.settings import Settings
+from core.settings import Settings
 from sandbox import Sandbox
 from storage.models import (
     Assignment,
@@ -43,35 +43,49 @@ MISTAKES = [
     Row("/site add KT 觀塘中心", "district=", usage="/site add <code>"),
     Row("/site add KT 觀塘中心 district=旺角", "旺角", usage="/site add <code>"),
     Row("／地點　新增　ＳＳＰ　重複　district＝ssp", "SSP", usage="/site add <code>"),
-    Row("/範本 新增 早更 site=SSP every=someday time=09:00-12:00 need=2", "someday",
-        usage="/template add"),
-    Row("/template add 早更 site=NOPE every=sat time=09:00-12:00 need=2", "NOPE",
-        usage="/template add"),
-    Row("/template add 早更 site=SSP every=sat time=12:00-09:00 need=2", "12:00-09:00",
-        usage="/template add"),
-    Row("/shift add site=SSP date=someday time=09:00-12:00 need=2", "someday",
-        usage="/shift add"),
+    Row(
+        "/範本 新增 早更 site=SSP every=someday time=09:00-12:00 need=2",
+        "someday",
+        usage="/template add",
+    ),
+    Row(
+        "/template add 早更 site=NOPE every=sat time=09:00-12:00 need=2",
+        "NOPE",
+        usage="/template add",
+    ),
+    Row(
+        "/template add 早更 site=SSP every=sat time=12:00-09:00 need=2",
+        "12:00-09:00",
+        usage="/template add",
+    ),
+    Row("/shift add site=SSP date=someday time=09:00-12:00 need=2", "someday", usage="/shift add"),
     Row("/更 新增 site=SSP date=聽日 time=09:00-12:00 need=0", "need=", usage="/shift add"),
     Row("/shift add site=SSP date=sat time=09:00-12:00", "need=", usage="/shift add"),
-    Row("/shift add site=SSP date=tomorrow time=09:00-12:00 need=2 colour=red", "colour=",
-        usage="/shift add"),
+    Row(
+        "/shift add site=SSP date=tomorrow time=09:00-12:00 need=2 colour=red",
+        "colour=",
+        usage="/shift add",
+    ),
     Row("/assign 9999 @Ada", "9999", at=(VOLUNTEER,), usage="/assign"),
     Row("/編更 {shift}", "@", usage="/assign"),
     Row("/編更 {shift} @Newbie", "Newbie", at=(UNREGISTERED,), usage="/assign"),
     Row("/shift edit {shift}", "need", usage="/shift edit"),
     Row("/shift edit {shift} remind=50h", "提醒（50h）"),
     Row("/shift edit {shift} confirm=soon", "confirm=“soon”"),
-    Row("/template add 早更 site=SSP every=sat time=09:00-12:00 need=2 confirm=30h",
-        "the nudge (36h*)"),
+    Row(
+        "/template add 早更 site=SSP every=sat time=09:00-12:00 need=2 confirm=30h",
+        "the nudge (36h*)",
+    ),
     Row("/更 取消 abc", "abc", usage="/shift cancel"),
     Row("/roster 9999999999", "「9999999999」唔係更份編號", usage="/roster"),
     Row("/role grant @Ada king", "king", at=(VOLUNTEER,), usage="/role grant"),
-    Row("/權限 授予 @Ada viewer region=atlantis", "atlantis", at=(VOLUNTEER,),
-        usage="/role grant"),
+    Row(
+        "/權限 授予 @Ada viewer region=atlantis", "atlantis", at=(VOLUNTEER,), usage="/role grant"
+    ),
     Row("/avail someday", "someday", sender=VOLUNTEER, usage="/avail"),
     Row("/roster", "請寫更份編號", usage="/roster"),
     Row('/join district="Sham Shui Po lang=yue', "引號未有收尾", sender=VOLUNTEER),
-]  # fmt: skip
+]
 
 SUCCESSES = [
     Row("／ｓｈｉｆｔ　ａｄｄ　site＝ＳＳＰ　date＝聽日　time＝14:00-17:00　need＝２", "✅"),
@@ -107,8 +121,7 @@ async def chat(sb: Sandbox, bot: BotApp) -> tuple[Chat, int]:
 
 
 async def _row_counts(bot: BotApp) -> dict[str, object]:
-    tables: list[type[SQLModel]] = [Site, ShiftTemplate, Shift, Assignment, RoleGrant,
-                                    ShiftChange]  # fmt: skip
+    tables: list[type[SQLModel]] = [Site, ShiftTemplate, Shift, Assignment, RoleGrant, ShiftChange]
     async with bot.sessions() as session:
         counts: dict[str, object] = {
             table.__name__: (await session.exec(select(func.count()).select_from(table))).one()

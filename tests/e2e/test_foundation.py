@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import select
 
 from bot.app import BotApp
-from bot.settings import Settings
+from core.settings import Settings
 from sandbox import Sandbox
 from storage.models import OutboxMessage, OutboxStatus, ProcessedEvent, Volunteer
 from tests.e2e.conftest import StartBot
@@ -119,8 +119,10 @@ async def test_a_failed_update_leaves_the_registration_as_it_was(sb: Sandbox, bo
 
     [eric] = await _volunteers(bot)
     assert (eric.districts, eric.languages, eric.availability) == (
-        ["sham-shui-po"], ["yue"], ["sat-am"],
-    )  # fmt: skip
+        ["sham-shui-po"],
+        ["yue"],
+        ["sat-am"],
+    )
 
 
 async def test_register_in_chinese_with_full_width_input_then_read_it_back(

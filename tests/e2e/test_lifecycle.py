@@ -10,10 +10,10 @@ import pytest
 from sqlmodel import select
 
 from bot.app import BotApp
-from bot.clock import ManualClock
-from bot.settings import Settings
-from handlers.render import day_label
+from core.clock import ManualClock
+from core.settings import Settings
 from sandbox import Sandbox
+from services.render import day_label
 from storage.models import OutboxMessage, ShiftStep
 from tests.e2e.chat import COORDINATOR, ZONE, Chat, coordinator_settings, notices, site_group
 
@@ -132,8 +132,11 @@ async def test_a_published_shift_goes_through_its_lifecycle_as_the_clock_moves(
     await app.wait_until_outbox_empty()
     assert len(sb.sent_messages()) == sent_before
     assert await _steps(app, shift_id) == {
-        "announce": "sent", "confirm": "sent", "nudge": "sent", "remind": "sent",
-    }  # fmt: skip
+        "announce": "sent",
+        "confirm": "sent",
+        "nudge": "sent",
+        "remind": "sent",
+    }
 
 
 async def test_after_downtime_only_what_still_makes_sense_is_sent(
@@ -154,8 +157,11 @@ async def test_after_downtime_only_what_still_makes_sense_is_sent(
     assert "好快開始" in card.public["body"]
     assert [notices(sb, staff_id) for staff_id in PEOPLE] == [[], [], []]
     assert await _steps(app, shift_id) == {
-        "announce": "sent", "confirm": "sent", "nudge": "skipped", "remind": "merged",
-    }  # fmt: skip
+        "announce": "sent",
+        "confirm": "sent",
+        "nudge": "skipped",
+        "remind": "merged",
+    }
 
 
 async def test_people_on_an_announced_shift_are_told_of_changes_and_its_card_follows(

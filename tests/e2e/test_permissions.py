@@ -18,8 +18,8 @@ from sqlalchemy import Table
 from sqlmodel import SQLModel
 
 from bot.app import BotApp
-from bot.messages import LANGUAGES, Phrase, text
-from bot.settings import Settings
+from core.messages import LANGUAGES, Phrase, text
+from core.settings import Settings
 from handlers.registry import ALL_COMMANDS
 from planner.permissions import PERMISSIONS, Role, least_role
 from sandbox import Sandbox

@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from bot.app import BotApp
-from bot.settings import Settings
+from core.settings import Settings
 from sandbox import Sandbox
 from storage.models import RoleGrant
 

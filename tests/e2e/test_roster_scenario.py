@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import col, func, select
 
 from bot.app import BotApp
-from bot.settings import Settings
+from core.settings import Settings
 from sandbox import Sandbox
 from storage.models import Assignment, Shift, ShiftTemplate, Site
 from tests.e2e.chat import COORDINATOR, Chat, coordinator_settings, day_ahead, label

@@ -17,8 +17,8 @@ import pytest
 from sqlmodel import col, select
 
 from bot.app import BotApp
-from bot.clock import ManualClock, SystemClock
-from bot.settings import Settings
+from core.clock import ManualClock, SystemClock
+from core.settings import Settings
 from sandbox import Sandbox
 from storage.models import Shift, ShiftStep
 from tests.e2e.chat import COORDINATOR, ZONE, Chat, coordinator_settings, notices, site_group
@@ -151,8 +151,10 @@ async def test_a_bot_started_after_downtime_catches_up_at_once_and_repeats_nothi
     assert _announcements(sb, chat) == 1
     assert sb.card_view(card_id, "u-ada")["status"] == "已確認 1/3"
     assert await _steps(second, shift_id) == {
-        "announce": "sent", "confirm": "sent", "nudge": "sent",
-    }  # fmt: skip
+        "announce": "sent",
+        "confirm": "sent",
+        "nudge": "sent",
+    }
 
 
 async def _template_shifts(app: BotApp) -> list[tuple[date, str]]:

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from bot.app import BotApp
-from bot.settings import Settings
+from core.settings import Settings
 from sandbox import Sandbox
 from storage.models import (
     AssignmentState,
@@ -119,8 +119,15 @@ async def test_a_regional_viewer_lists_only_the_sites_of_their_regions(chat: Cha
     kt = await chat.add_shift(day_ahead(2), site="KT")
     chat.sb.add_members(chat.cid, [chat.sb.add_user(nick="Vera", staff_id="u-vera")])
     async with chat.bot.sessions.begin() as session:
-        session.add(RoleGrant(staff_id="u-vera", role="viewer", regions=["kwun-tong"],
-                              granted_by=COORDINATOR, granted_at=datetime.now(UTC)))  # fmt: skip
+        session.add(
+            RoleGrant(
+                staff_id="u-vera",
+                role="viewer",
+                regions=["kwun-tong"],
+                granted_by=COORDINATOR,
+                granted_at=datetime.now(UTC),
+            )
+        )
 
     listing = await chat.say("/shift list", sender="u-vera")
     other_site = await chat.say("/shift list SSP", sender="u-vera")
@@ -187,8 +194,12 @@ async def test_an_unregistered_mention_fails_the_whole_command(chat: Chat) -> No
 
 
 async def test_unassign_and_the_roster(chat: Chat) -> None:
-    people = (("u-ann", "Ann", ("yue", "cmn")), ("u-bob", "Bob", ("yue",)),
-              ("u-cat", "Cat", ("en",)), ("u-dan", "Dan", ("yue",)))  # fmt: skip
+    people = (
+        ("u-ann", "Ann", ("yue", "cmn")),
+        ("u-bob", "Bob", ("yue",)),
+        ("u-cat", "Cat", ("en",)),
+        ("u-dan", "Dan", ("yue",)),
+    )
     for staff_id, nick, languages in people:
         await chat.register(staff_id, nick, languages)
     day = day_ahead(4)
@@ -205,8 +216,11 @@ async def test_unassign_and_the_roster(chat: Chat) -> None:
     # Cat had declined already: there is no booking to take away.
     assert removed == (f"✅ Dan 已由 #{shift_id} 除名（2/6）\n\nℹ️ Cat 本身冇編入 #{shift_id}")
     assert await chat.states(shift_id) == {
-        "Ann": "confirmed", "Bob": "invited", "Cat": "declined", "Dan": "withdrawn",
-    }  # fmt: skip
+        "Ann": "confirmed",
+        "Bob": "invited",
+        "Cat": "declined",
+        "Dan": "withdrawn",
+    }
     assert roster.split("\n\n") == [
         f"**#{shift_id} {label(day)} 09:00–12:00 SSP** 派飯",
         "已確認 1/6・已編 2/6",
@@ -240,8 +254,10 @@ async def test_shift_edit_keeps_the_booking_rules(chat: Chat) -> None:
     assert "要改咩？" in nothing
     shift = await chat.shift(morning)
     assert (shift.starts_at, shift.headcount, shift.revision) == (
-        datetime.combine(day, time(9), tzinfo=ZONE), 3, 1,
-    )  # fmt: skip
+        datetime.combine(day, time(9), tzinfo=ZONE),
+        3,
+        1,
+    )
 
     # Not announced yet: the edit is applied, nobody needs telling.
     quiet = await chat.say(f"/shift edit {morning} need=2")
@@ -315,8 +331,10 @@ async def test_cancel_then_nothing_more_can_happen_to_the_shift(chat: Chat) -> N
     assert "（已取消）" in roster
     shift = await chat.shift(shift_id)
     assert (shift.status, shift.cancel_reason, shift.headcount) == (
-        ShiftStatus.CANCELLED, "颱風 八號風球", 6,
-    )  # fmt: skip
+        ShiftStatus.CANCELLED,
+        "颱風 八號風球",
+        6,
+    )
     async with chat.bot.sessions() as session:
         assert (await session.exec(select(ShiftChange))).all() == []  # never announced
 
@@ -327,10 +345,16 @@ async def test_a_shift_that_has_started_cannot_be_changed_or_staffed(chat: Chat)
     async with chat.bot.sessions.begin() as session:
         site = (await session.exec(select(Site).where(Site.code == "SSP"))).one()
         assert site.id is not None
-        shift = Shift(site_id=site.id, occurs_on=started.astimezone(ZONE).date(),
-                      starts_at=started, ends_at=started + timedelta(hours=3), headcount=4,
-                      created_by=COORDINATOR, created_at=started,
-                      updated_at=started)  # fmt: skip
+        shift = Shift(
+            site_id=site.id,
+            occurs_on=started.astimezone(ZONE).date(),
+            starts_at=started,
+            ends_at=started + timedelta(hours=3),
+            headcount=4,
+            created_by=COORDINATOR,
+            created_at=started,
+            updated_at=started,
+        )
         session.add(shift)
         await session.flush()
         shift_id = shift.id
@@ -404,19 +428,34 @@ async def test_a_template_occurrence_cannot_move_onto_its_siblings_day(chat: Cha
     async with chat.bot.sessions.begin() as session:
         site = (await session.exec(select(Site).where(Site.code == "SSP"))).one()
         assert site.id is not None
-        template = ShiftTemplate(site_id=site.id, name="Daily", rule="daily", anchor_date=first,
-                                 start_time=time(9), end_time=time(12), headcount=4,
-                                 created_by=COORDINATOR, created_at=now,
-                                 updated_at=now)  # fmt: skip
+        template = ShiftTemplate(
+            site_id=site.id,
+            name="Daily",
+            rule="daily",
+            anchor_date=first,
+            start_time=time(9),
+            end_time=time(12),
+            headcount=4,
+            created_by=COORDINATOR,
+            created_at=now,
+            updated_at=now,
+        )
         session.add(template)
         await session.flush()
         ids = []
         for day in (first, second):
             starts_at = datetime.combine(day, time(9), tzinfo=ZONE)
-            shift = Shift(site_id=site.id, template_id=template.id, occurs_on=day,
-                          starts_at=starts_at, ends_at=starts_at + timedelta(hours=3),
-                          headcount=4, created_by=COORDINATOR, created_at=now,
-                          updated_at=now)  # fmt: skip
+            shift = Shift(
+                site_id=site.id,
+                template_id=template.id,
+                occurs_on=day,
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(hours=3),
+                headcount=4,
+                created_by=COORDINATOR,
+                created_at=now,
+                updated_at=now,
+            )
             session.add(shift)
             await session.flush()
             ids.append(shift.id)

@@ -15,10 +15,10 @@ import pytest
 from sqlmodel import SQLModel, col, select
 
 from bot.app import BotApp
-from bot.settings import Settings
-from handlers.render import day_label
+from core.settings import Settings
 from planner.recurrence import occurrences, parse_rule
 from sandbox import Sandbox
+from services.render import day_label
 from storage.models import Shift, ShiftStatus, ShiftTemplate, Site, Volunteer
 from storage.roles import grant_role
 from storage.sites import find_site_by_code
@@ -52,8 +52,14 @@ async def _say(sb: Sandbox, cid: str, who: str, message: str) -> str:
 
 async def _grant(bot: BotApp, staff_id: str, role: str, regions: Sequence[str] = ()) -> None:
     async with bot.sessions.begin() as session:
-        await grant_role(session=session, staff_id=staff_id, role=role, regions=regions,
-                         granted_by="test", now=datetime.now(UTC))  # fmt: skip
+        await grant_role(
+            session=session,
+            staff_id=staff_id,
+            role=role,
+            regions=regions,
+            granted_by="test",
+            now=datetime.now(UTC),
+        )
 
 
 async def _people_and_groups(sb: Sandbox, bot: BotApp) -> tuple[str, str]:
@@ -174,10 +180,12 @@ async def test_template_add_creates_its_shifts_over_the_horizon(
     tomorrow = today + timedelta(days=1)
 
     reply = await _say(
-        sb, ssp, COORD,
+        sb,
+        ssp,
+        COORD,
         f'/template add "Sat packing" site=ssp every={rule} time=09:00-12:00 need=6 lang=cmn:1 '
         f'meet="MTR exit A" equipment=gloves,apron tasks=packing health=yes from={tomorrow}',
-    )  # fmt: skip
+    )
 
     expected = occurrences(
         parse_rule(rule), tomorrow, today, today + timedelta(weeks=HORIZON_WEEKS, days=-1)
@@ -191,8 +199,10 @@ async def test_template_add_creates_its_shifts_over_the_horizon(
         assert shift.title == "Sat packing"
         assert (shift.headcount, shift.language_needs) == (6, {"cmn": 1})
         assert (shift.meeting_point, shift.equipment, shift.tasks) == (
-            "MTR exit A", ["gloves", "apron"], ["packing"],
-        )  # fmt: skip
+            "MTR exit A",
+            ["gloves", "apron"],
+            ["packing"],
+        )
         assert shift.health_declaration
         assert shift.starts_at.astimezone(HK).time() == time(9)
         assert shift.ends_at.astimezone(HK).time() == time(12)
@@ -210,9 +220,16 @@ async def test_template_add_creates_its_shifts_over_the_horizon(
         stored = await session.get(ShiftTemplate, template.id)
         assert site is not None
         assert stored is not None
-        again = await expand_template(session=session, template=stored, site=site, today=today,
-                                      zone=HK, horizon=timedelta(weeks=HORIZON_WEEKS),
-                                      created_by="test", now=datetime.now(UTC))  # fmt: skip
+        again = await expand_template(
+            session=session,
+            template=stored,
+            site=site,
+            today=today,
+            zone=HK,
+            horizon=timedelta(weeks=HORIZON_WEEKS),
+            created_by="test",
+            now=datetime.now(UTC),
+        )
     assert again == []
     assert len(await _shifts(bot)) == len(expected)
 
@@ -249,14 +266,17 @@ async def test_bad_template_adds_are_explained_and_store_nothing(sb: Sandbox, bo
 async def _template_with_shifts(sb: Sandbox, bot: BotApp, ssp: str) -> tuple[int, list[Shift]]:
     """A Saturday template starting tomorrow; its first shift announced, its second past."""
     tomorrow = _today() + timedelta(days=1)
-    await _say(sb, ssp, COORD, f"/template add 早更 site=SSP every=sat time=09:00-12:00 need=6 "
-                               f"from={tomorrow}")  # fmt: skip
+    await _say(
+        sb,
+        ssp,
+        COORD,
+        f"/template add 早更 site=SSP every=sat time=09:00-12:00 need=6 from={tomorrow}",
+    )
     [template] = await _rows(bot, ShiftTemplate)
     assert template.id is not None
     now = datetime.now(UTC)
     async with bot.sessions.begin() as session:
-        shifts = list((await session.exec(
-            select(Shift).order_by(col(Shift.occurs_on)))).all())  # fmt: skip
+        shifts = list((await session.exec(select(Shift).order_by(col(Shift.occurs_on)))).all())
         shifts[0].announced_at = now
         shifts[1].starts_at = now - timedelta(hours=3)
         shifts[1].ends_at = now - timedelta(hours=1)
@@ -271,8 +291,9 @@ async def test_template_edit_changes_only_future_unannounced_shifts(
     template_id, before = await _template_with_shifts(sb, bot, ssp)
     assert len(before) == HORIZON_WEEKS
 
-    reply = await _say(sb, ssp, COORD, f'/template edit #{template_id} need=9 meet="Hall B" '
-                                       "time=10:00-13:00")  # fmt: skip
+    reply = await _say(
+        sb, ssp, COORD, f'/template edit #{template_id} need=9 meet="Hall B" time=10:00-13:00'
+    )
 
     after = await _shifts(bot)
     announced, past, *future = after
@@ -289,8 +310,10 @@ async def test_template_edit_changes_only_future_unannounced_shifts(
     assert "已公布嘅 1 更冇改" in reply
     [template] = await _rows(bot, ShiftTemplate)
     assert (template.headcount, template.meeting_point, template.start_time) == (
-        9, "Hall B", time(10),
-    )  # fmt: skip
+        9,
+        "Hall B",
+        time(10),
+    )
 
     timed = await _say(sb, ssp, COORD, f"/template edit {template_id} confirm=3d remind=default")
     assert "確認卡、催覆、提醒：開更前 72h、36h*、24h*" in timed

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot.router import UsageError
-from bot.settings import ScheduleSettings
-from handlers.details import check_offsets, lifecycle_offsets, timing_line
+from core.router import UsageError
+from core.settings import ScheduleSettings
+from handlers.details import check_offsets, timing_line
+from services.timing import lifecycle_offsets
 from storage.models import ShiftDetails
 
 SCHEDULE = ScheduleSettings()  # 48 / 36 / 24 hours
@@ -18,8 +19,10 @@ def test_own_hours_replace_the_organisations_one_by_one() -> None:
     details = ShiftDetails(headcount=3, confirm_hours_before=72, remind_hours_before=30)
     offsets = lifecycle_offsets(details, SCHEDULE)
     assert (offsets.confirm, offsets.nudge, offsets.remind) == (
-        timedelta(hours=72), timedelta(hours=36), timedelta(hours=30),
-    )  # fmt: skip
+        timedelta(hours=72),
+        timedelta(hours=36),
+        timedelta(hours=30),
+    )
     assert timing_line(details, SCHEDULE, "en") == (
         "Confirm card, nudge, reminder: 72h, 36h*, 30h before the start "
         "(* the organisation's default)"

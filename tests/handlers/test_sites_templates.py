@@ -13,11 +13,11 @@ import pytest
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.messages import CATALOGUE, Language
-from handlers.render import day_label
+from core.messages import CATALOGUE, Language
 from handlers.templates import rule_words
 from planner.recurrence import parse_rule
 from planner.registration import WEEKDAYS
+from services.render import day_label
 from storage.database import SessionFactory
 from storage.models import AssignmentState, Shift, ShiftStatus, ShiftTemplate, Site, Volunteer
 from storage.shifts import add_shift, book, change_shift
@@ -56,17 +56,29 @@ def day(text: str) -> date:
 
 async def _person(session: AsyncSession, staff_id: str, nickname: str) -> Volunteer:
     volunteer, _ = await register_volunteer(
-        session=session, staff_id=staff_id, dingtalk_id=staff_id, nickname=nickname,
-        districts=["sham-shui-po"], languages=["yue"], availability=None, now=NOW,
-    )  # fmt: skip
+        session=session,
+        staff_id=staff_id,
+        dingtalk_id=staff_id,
+        nickname=nickname,
+        districts=["sham-shui-po"],
+        languages=["yue"],
+        availability=None,
+        now=NOW,
+    )
     return volunteer
 
 
 async def _book(session: AsyncSession, shift: Shift, volunteer: Volunteer) -> object:
     assert shift.id is not None
     assert volunteer.id is not None
-    return await book(session=session, shift_id=shift.id, volunteer_id=volunteer.id,
-                      assigned_by="u-coord", now=NOW, min_rest=NO_REST)  # fmt: skip
+    return await book(
+        session=session,
+        shift_id=shift.id,
+        volunteer_id=volunteer.id,
+        assigned_by="u-coord",
+        now=NOW,
+        min_rest=NO_REST,
+    )
 
 
 async def _site(session: AsyncSession, code: str = "SSP", district: str = "sham-shui-po") -> Site:

@@ -165,11 +165,23 @@ def test_month_day_is_the_next_such_day_within_a_year(day: date, today: date) ->
 
 weekday_names = st.sampled_from(
     [
-        ("mon", 0), ("tuesday", 1), ("wed", 2), ("thurs", 3), ("fri", 4), ("sat", 5), ("sun", 6),
-        ("星期一", 0), ("週二", 1), ("周三", 2), ("禮拜四", 3), ("礼拜五", 4), ("星期六", 5),
-        ("星期天", 6), ("週日", 6),
+        ("mon", 0),
+        ("tuesday", 1),
+        ("wed", 2),
+        ("thurs", 3),
+        ("fri", 4),
+        ("sat", 5),
+        ("sun", 6),
+        ("星期一", 0),
+        ("週二", 1),
+        ("周三", 2),
+        ("禮拜四", 3),
+        ("礼拜五", 4),
+        ("星期六", 5),
+        ("星期天", 6),
+        ("週日", 6),
     ]
-)  # fmt: skip
+)
 
 
 @given(weekday_names, st.dates())
@@ -470,9 +482,19 @@ def test_shift_windows_keep_wall_times_except_where_clocks_jump(
 
 @pytest.mark.parametrize(
     ("text", "hours"),
-    [("72", 72.0), ("72h", 72.0), ("72 小時", 72.0), ("3d", 72.0), ("2 days", 48.0),
-     ("1.5h", 1.5), ("1日", 24.0), ("336h", 336.0), ("default", None), ("預設", None)],
-)  # fmt: skip
+    [
+        ("72", 72.0),
+        ("72h", 72.0),
+        ("72 小時", 72.0),
+        ("3d", 72.0),
+        ("2 days", 48.0),
+        ("1.5h", 1.5),
+        ("1日", 24.0),
+        ("336h", 336.0),
+        ("default", None),
+        ("預設", None),
+    ],
+)
 def test_hours_before_the_start(text: str, hours: float | None) -> None:
     assert parse_hours_before(text, "confirm") == hours
 

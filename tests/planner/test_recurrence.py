@@ -311,5 +311,10 @@ def test_cancelled_and_excepted_dates_are_not_recreated() -> None:
 
 def test_a_horizon_shorter_than_a_day_is_a_mistake() -> None:
     with pytest.raises(ValueError, match="horizon"):
-        dates_to_create(parse_rule("sat"), date(2026, 1, 1), date(2026, 3, 11), frozenset(),
-                        horizon=timedelta(0))  # fmt: skip
+        dates_to_create(
+            parse_rule("sat"),
+            date(2026, 1, 1),
+            date(2026, 3, 11),
+            frozenset(),
+            horizon=timedelta(0),
+        )

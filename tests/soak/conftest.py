@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bench.simulation import COORDINATOR, TEMPLATE_ID
-from bot.settings import Settings, load_settings
+from core.settings import Settings, load_settings
 from sandbox import Sandbox
+from tests.simulation import COORDINATOR, TEMPLATE_ID
 
 
 @pytest.fixture

@@ -2,9 +2,9 @@
 restarted each time; afterwards nothing is lost and nothing is done twice, except what the
 architecture admits (below), which is measured and reported.
 
-The bot runs as ``python -m bench.simulated_bot`` (a real process, on the test's database) with
+The bot runs as ``python -m tests.simulated_bot`` (a real process, on the test's database) with
 its clock in a file; the sandbox runs here, so it outlives every kill, and the driver
-(bench.simulation) moves simulated time, taps cards and sends messages through it. At each busy
+(tests.simulation) moves simulated time, taps cards and sends messages through it. At each busy
 moment (a step with work due, actions just pushed, a retry falling due) the killer draws whether
 to SIGKILL the bot after a random delay of up to half a second, and sometimes kills it again while
 it is starting up. The driver never moves the clock on before the bot has caught up, so a kill
@@ -44,8 +44,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from bench.simulated_bot import FileClock, SimulatedBotProcess
-from bench.simulation import (
+from sandbox import Sandbox
+from sandbox.templates import SHIPPED_CARD_TEMPLATE
+from storage.database import SessionFactory
+from tests.simulated_bot import FileClock, SimulatedBotProcess
+from tests.simulation import (
     COORDINATOR,
     TEMPLATE_ID,
     FileClockBot,
@@ -54,9 +57,6 @@ from bench.simulation import (
     sandbox_on_simulated_time,
     seed_org,
 )
-from sandbox import Sandbox
-from sandbox.templates import SHIPPED_CARD_TEMPLATE
-from storage.database import SessionFactory
 from tests.soak.week import (
     OFFERS,
     SCENARIO,

@@ -18,18 +18,18 @@ from collections import Counter
 
 import pytest
 
-from bench.simulation import (
+from bot.app import BotApp
+from core.clock import ManualClock
+from core.settings import Settings
+from sandbox import Sandbox
+from sandbox.templates import SHIPPED_CARD_TEMPLATE
+from tests.simulation import (
     TEMPLATE_ID,
     InProcessBot,
     Simulation,
     sandbox_on_simulated_time,
     seed_org,
 )
-from bot.app import BotApp
-from bot.clock import ManualClock
-from bot.settings import Settings
-from sandbox import Sandbox
-from sandbox.templates import SHIPPED_CARD_TEMPLATE
 from tests.soak.week import (
     OFFERS,
     SCENARIO,

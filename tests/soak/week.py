@@ -17,7 +17,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import col, select
 
-from bench.simulation import (
+from sandbox import Sandbox
+from storage.database import SessionFactory
+from storage.models import HOLDS_A_SEAT, Assignment, Offer, OutboxStatus, Shift
+from tests.simulation import (
     DEFAULT_OFFSETS,
     ZONE,
     Action,
@@ -35,9 +38,6 @@ from bench.simulation import (
     recipients,
     step_outcomes,
 )
-from sandbox import Sandbox
-from storage.database import SessionFactory
-from storage.models import HOLDS_A_SEAT, Assignment, Offer, OutboxStatus, Shift
 
 START = datetime(2026, 3, 2, tzinfo=ZONE)  # a Monday, local midnight
 SCENARIO = Scenario(

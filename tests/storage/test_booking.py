@@ -69,17 +69,25 @@ async def _world(
     """A site, its shifts and some volunteers, all new (the database is shared by examples)."""
     tag = uuid.uuid4().hex[:10]
     async with sessions.begin() as session:
-        site = Site(code=f"S{tag}", name="Site", district="sham-shui-po", created_by="t",
-                    created_at=NOW)  # fmt: skip
+        site = Site(
+            code=f"S{tag}", name="Site", district="sham-shui-po", created_by="t", created_at=NOW
+        )
         session.add(site)
         await session.flush()
         assert site.id is not None
         shifts = []
         for start, hours, need in windows:
             starts_at = BASE + timedelta(hours=start)
-            shift = Shift(site_id=site.id, occurs_on=starts_at.date(), starts_at=starts_at,
-                          ends_at=starts_at + timedelta(hours=hours), headcount=need,
-                          created_by="t", created_at=NOW, updated_at=NOW)  # fmt: skip
+            shift = Shift(
+                site_id=site.id,
+                occurs_on=starts_at.date(),
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(hours=hours),
+                headcount=need,
+                created_by="t",
+                created_at=NOW,
+                updated_at=NOW,
+            )
             session.add(shift)
             shifts.append(shift)
         volunteers = [
@@ -103,8 +111,14 @@ async def _run(
     async with sessions.begin() as session:
         await _event(session)
         if kind == "assign":
-            await book(session=session, shift_id=shift_id, volunteer_id=people[op[2]],
-                       assigned_by="t", now=NOW, min_rest=rest)  # fmt: skip
+            await book(
+                session=session,
+                shift_id=shift_id,
+                volunteer_id=people[op[2]],
+                assigned_by="t",
+                now=NOW,
+                min_rest=rest,
+            )
             return
         if kind == "unassign":
             await unbook(session=session, shift_id=shift_id, volunteer_id=people[op[2]], now=NOW)
@@ -119,12 +133,21 @@ async def _run(
         if kind == "time":
             start, hours = op[2]
             starts_at = BASE + timedelta(hours=start)
-            changes: dict[str, Any] = {"starts_at": starts_at,
-                                       "ends_at": starts_at + timedelta(hours=hours)}  # fmt: skip
+            changes: dict[str, Any] = {
+                "starts_at": starts_at,
+                "ends_at": starts_at + timedelta(hours=hours),
+            }
         else:
             changes = {"headcount": op[2]}
-        await change_shift(session=session, shift=shift, changes=changes, shown={},
-                           changed_by="t", now=NOW, min_rest=rest)  # fmt: skip
+        await change_shift(
+            session=session,
+            shift=shift,
+            changes=changes,
+            shown={},
+            changed_by="t",
+            now=NOW,
+            min_rest=rest,
+        )
 
 
 async def _check_invariants(
@@ -183,8 +206,14 @@ async def test_a_rush_on_the_last_seats_books_exactly_the_headcount(
     async def attempt(volunteer_id: int) -> bool:
         async with sessions.begin() as session:
             await _event(session)
-            outcome = await book(session=session, shift_id=shift_id, volunteer_id=volunteer_id,
-                                 assigned_by="t", now=NOW, min_rest=timedelta(0))  # fmt: skip
+            outcome = await book(
+                session=session,
+                shift_id=shift_id,
+                volunteer_id=volunteer_id,
+                assigned_by="t",
+                now=NOW,
+                min_rest=timedelta(0),
+            )
             return not isinstance(outcome, Refusal)
 
     results = await asyncio.gather(*(attempt(volunteer_id) for volunteer_id in people))
@@ -201,8 +230,14 @@ async def test_one_person_booked_twice_at_once_gets_one_of_two_overlapping_shift
     async def attempt(shift_id: int) -> Refusal | None:
         async with sessions.begin() as session:
             await _event(session)
-            outcome = await book(session=session, shift_id=shift_id, volunteer_id=people[0],
-                                 assigned_by="t", now=NOW, min_rest=timedelta(0))  # fmt: skip
+            outcome = await book(
+                session=session,
+                shift_id=shift_id,
+                volunteer_id=people[0],
+                assigned_by="t",
+                now=NOW,
+                min_rest=timedelta(0),
+            )
             return outcome if isinstance(outcome, Refusal) else None
 
     outcomes = await asyncio.gather(*(attempt(shift_id) for shift_id in shift_ids))

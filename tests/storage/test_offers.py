@@ -39,8 +39,9 @@ async def _world(sessions: SessionFactory) -> tuple[list[int], list[int]]:
     week), [3] Mon 30 09-12 (next week), [4] Sat 11-13 cancelled; volunteers Ada, Ben, Cat and
     Dan (inactive)."""
     async with sessions.begin() as session:
-        site = Site(code="SSP", name="Site", district="sham-shui-po", created_by="t",
-                    created_at=NOW)  # fmt: skip
+        site = Site(
+            code="SSP", name="Site", district="sham-shui-po", created_by="t", created_at=NOW
+        )
         session.add(site)
         await session.flush()
         assert site.id is not None
@@ -88,8 +89,16 @@ async def _assign(
     sessions: SessionFactory, shift_id: int, volunteer_id: int, state: AssignmentState
 ) -> None:
     async with sessions.begin() as session:
-        session.add(Assignment(shift_id=shift_id, volunteer_id=volunteer_id, state=state,
-                               assigned_by="t", created_at=NOW, updated_at=NOW))  # fmt: skip
+        session.add(
+            Assignment(
+                shift_id=shift_id,
+                volunteer_id=volunteer_id,
+                state=state,
+                assigned_by="t",
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
 
 
 async def test_an_offer_per_shift_and_person(sessions: SessionFactory) -> None:
@@ -97,9 +106,14 @@ async def test_an_offer_per_shift_and_person(sessions: SessionFactory) -> None:
     deadline = NOW + timedelta(hours=6)
     async with sessions.begin() as session:
         for volunteer_id in people[:2]:
-            await add_offer(session=session, shift_id=shifts[0], volunteer_id=volunteer_id,
-                            out_track_id=f"ds-offer-{shifts[0]}-{volunteer_id}", now=NOW,
-                            deadline=deadline)  # fmt: skip
+            await add_offer(
+                session=session,
+                shift_id=shifts[0],
+                volunteer_id=volunteer_id,
+                out_track_id=f"ds-offer-{shifts[0]}-{volunteer_id}",
+                now=NOW,
+                deadline=deadline,
+            )
     async with sessions() as session:
         offer = await find_offer(session=session, shift_id=shifts[0], volunteer_id=people[1])
         assert offer is not None
@@ -111,9 +125,14 @@ async def test_an_offer_per_shift_and_person(sessions: SessionFactory) -> None:
         )
     with pytest.raises(IntegrityError):
         async with sessions.begin() as session:
-            await add_offer(session=session, shift_id=shifts[0], volunteer_id=people[0],
-                            out_track_id="ds-offer-other", now=NOW,
-                            deadline=deadline)  # fmt: skip
+            await add_offer(
+                session=session,
+                shift_id=shifts[0],
+                volunteer_id=people[0],
+                out_track_id="ds-offer-other",
+                now=NOW,
+                deadline=deadline,
+            )
 
 
 async def test_closing_offers_and_finding_the_expired_ones(sessions: SessionFactory) -> None:
@@ -130,9 +149,14 @@ async def test_closing_offers_and_finding_the_expired_ones(sessions: SessionFact
             )
             for volunteer_id in people[:2]
         ]
-        later = await add_offer(session=session, shift_id=shifts[0], volunteer_id=people[2],
-                                out_track_id="ds-offer-x", now=NOW,
-                                deadline=NOW + timedelta(hours=3))  # fmt: skip
+        later = await add_offer(
+            session=session,
+            shift_id=shifts[0],
+            volunteer_id=people[2],
+            out_track_id="ds-offer-x",
+            now=NOW,
+            deadline=NOW + timedelta(hours=3),
+        )
     async with sessions() as session:
         assert await shifts_with_expired_offers(session=session, now=NOW) == []
         past_both = NOW + timedelta(hours=3)
@@ -165,13 +189,30 @@ async def test_candidates_carry_what_the_ranking_needs(sessions: SessionFactory)
     await _assign(sessions, shifts[2], cat, AssignmentState.WITHDRAWN)  # no seat
     asked_at = NOW - timedelta(days=3)
     async with sessions.begin() as session:
-        await add_offer(session=session, shift_id=shifts[3], volunteer_id=cat,
-                        out_track_id="ds-offer-a", now=asked_at - timedelta(days=1),
-                        deadline=asked_at)  # fmt: skip
-        await add_offer(session=session, shift_id=shifts[2], volunteer_id=cat,
-                        out_track_id="ds-offer-b", now=asked_at, deadline=asked_at)  # fmt: skip
-        await add_offer(session=session, shift_id=shifts[0], volunteer_id=ben,
-                        out_track_id="ds-offer-c", now=NOW, deadline=NOW)  # fmt: skip
+        await add_offer(
+            session=session,
+            shift_id=shifts[3],
+            volunteer_id=cat,
+            out_track_id="ds-offer-a",
+            now=asked_at - timedelta(days=1),
+            deadline=asked_at,
+        )
+        await add_offer(
+            session=session,
+            shift_id=shifts[2],
+            volunteer_id=cat,
+            out_track_id="ds-offer-b",
+            now=asked_at,
+            deadline=asked_at,
+        )
+        await add_offer(
+            session=session,
+            shift_id=shifts[0],
+            volunteer_id=ben,
+            out_track_id="ds-offer-c",
+            now=NOW,
+            deadline=NOW,
+        )
     async with sessions() as session:
         shift = await session.get(Shift, shifts[0])
         assert shift is not None

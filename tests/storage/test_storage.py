@@ -35,9 +35,16 @@ async def test_migrations_build_exactly_the_models_schema(database_url: str) -> 
 async def test_timestamps_come_back_aware_and_in_utc(sessions: SessionFactory) -> None:
     hong_kong_time = datetime(2026, 11, 27, 12, 0, tzinfo=timezone(timedelta(hours=8)))
     async with sessions.begin() as session:
-        await register_volunteer(session=session, staff_id="u1", dingtalk_id="d1",
-                                 nickname="Ada", districts=["sham-shui-po"], languages=["yue"],
-                                 availability=None, now=hong_kong_time)  # fmt: skip
+        await register_volunteer(
+            session=session,
+            staff_id="u1",
+            dingtalk_id="d1",
+            nickname="Ada",
+            districts=["sham-shui-po"],
+            languages=["yue"],
+            availability=None,
+            now=hong_kong_time,
+        )
     async with sessions() as session:
         volunteer = await find_volunteer(session=session, staff_id="u1")
     assert volunteer is not None
@@ -49,16 +56,27 @@ async def test_timestamps_come_back_aware_and_in_utc(sessions: SessionFactory) -
 async def test_reregistering_keeps_availability_unless_given(sessions: SessionFactory) -> None:
     async with sessions.begin() as session:
         _, created = await register_volunteer(
-            session=session, staff_id="u1", dingtalk_id="d1", nickname="Ada",
-            districts=["kwun-tong"], languages=["yue"], availability=["sat-am"], now=NOW,
-        )  # fmt: skip
+            session=session,
+            staff_id="u1",
+            dingtalk_id="d1",
+            nickname="Ada",
+            districts=["kwun-tong"],
+            languages=["yue"],
+            availability=["sat-am"],
+            now=NOW,
+        )
         assert created
     async with sessions.begin() as session:
         volunteer, created = await register_volunteer(
-            session=session, staff_id="u1", dingtalk_id="d1", nickname="Ada C",
-            districts=["sham-shui-po"], languages=["en"], availability=None,
+            session=session,
+            staff_id="u1",
+            dingtalk_id="d1",
+            nickname="Ada C",
+            districts=["sham-shui-po"],
+            languages=["en"],
+            availability=None,
             now=NOW + timedelta(hours=1),
-        )  # fmt: skip
+        )
         assert not created
     assert volunteer.availability == ["sat-am"]
     assert volunteer.nickname == "Ada C"
@@ -87,9 +105,14 @@ async def test_an_event_is_recorded_once_even_when_two_deliveries_race(
 
 
 def _row(key: str, at: datetime) -> OutboxMessage:
-    return OutboxMessage(dedup_key=key, kind="group", conversation_id="cid1",
-                         payload={"title": "t", "text": key}, next_attempt_at=at,
-                         created_at=at)  # fmt: skip
+    return OutboxMessage(
+        dedup_key=key,
+        kind="group",
+        conversation_id="cid1",
+        payload={"title": "t", "text": key},
+        next_attempt_at=at,
+        created_at=at,
+    )
 
 
 async def test_outbox_keeps_one_row_per_logical_message_and_orders_by_due_time(
@@ -110,8 +133,13 @@ async def test_outbox_keeps_one_row_per_logical_message_and_orders_by_due_time(
         later = await due_messages(session=session, now=NOW + timedelta(seconds=5), limit=10)
         assert [row.dedup_key for row in later] == ["b"]
         assert later[0].id is not None
-        await schedule_retry(session=session, message_id=later[0].id, now=NOW,
-                             delay=timedelta(minutes=1), error="503")  # fmt: skip
+        await schedule_retry(
+            session=session,
+            message_id=later[0].id,
+            now=NOW,
+            delay=timedelta(minutes=1),
+            error="503",
+        )
     async with sessions() as session:
         assert await due_messages(session=session, now=NOW + timedelta(seconds=30), limit=10) == []
         sent = await session.get(OutboxMessage, first.id)
@@ -127,8 +155,9 @@ async def test_usage_counters_add_up_under_concurrency(
     async def count() -> None:
         for _ in range(5):
             async with sessions.begin() as session:
-                await add_usage(session=session, month="2026-11", metered_api_calls=1,
-                                stream_deliveries=2)  # fmt: skip
+                await add_usage(
+                    session=session, month="2026-11", metered_api_calls=1, stream_deliveries=2
+                )
 
     await asyncio.gather(*(count() for _ in range(tasks)))
     async with sessions() as session:
@@ -157,8 +186,10 @@ async def test_upgrading_keeps_the_volunteers_registered_before(database_url: st
     await engine.dispose()
     assert volunteer is not None
     assert (volunteer.nickname, volunteer.districts, volunteer.skills) == (
-        "Ada", ["sham-shui-po"], [],
-    )  # fmt: skip
+        "Ada",
+        ["sham-shui-po"],
+        [],
+    )
 
 
 async def test_two_first_grants_of_one_person_at_once_both_succeed_one_after_the_other(
@@ -168,8 +199,14 @@ async def test_two_first_grants_of_one_person_at_once_both_succeed_one_after_the
         async with sessions.begin() as session:
             # The dispatcher's first write: the event's dedup record.
             await record_processed(session=session, key=f"msg:{role}", ack="{}", processed_at=NOW)
-            return await grant_role(session=session, staff_id="u-ada", role=role, regions=[],
-                                    granted_by="u-admin", now=NOW)  # fmt: skip
+            return await grant_role(
+                session=session,
+                staff_id="u-ada",
+                role=role,
+                regions=[],
+                granted_by="u-admin",
+                now=NOW,
+            )
 
     previous = await asyncio.gather(grant("coordinator"), grant("scheduler"))
 

@@ -12,8 +12,8 @@
   again after a while, as DingTalk redelivers), a whole due-work pass has run since, no lifecycle
   step is due and no outbox row is due. Then it performs the actions due and settles again, and
   before the next step it moves the clock to each outbox retry that falls due in between. It
-  drives a bot in this process (:class:`InProcessBot`, on a :class:`bot.clock.ManualClock`) or in
-  another one (:class:`FileClockBot`, see ``bench/simulated_bot.py``), whose deaths it waits out:
+  drives a bot in this process (:class:`InProcessBot`, on a :class:`core.clock.ManualClock`) or in
+  another one (:class:`FileClockBot`, see ``tests/simulated_bot.py``), whose deaths it waits out:
   the clock never moves on before the bot has caught up.
 - :func:`match_deliveries`: each outbox row against what the sandbox received for it, for the
   soak tests' exactly-once and at-least-once checks; :func:`row_label` and :func:`metered` for
@@ -45,9 +45,8 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 import sandbox.state
-from bench.simulated_bot import FileClock, read_passes
-from bot.cards import out_track_id
-from bot.settings import ScheduleSettings
+from core.cards import out_track_id
+from core.settings import ScheduleSettings
 from jobs.lifecycle import shifts_due
 from planner.conflicts import Refusal
 from planner.lifecycle import Offsets
@@ -66,10 +65,11 @@ from storage.outbox import next_attempt_at
 from storage.shifts import add_shift, book
 from storage.sites import add_site
 from storage.volunteers import register_volunteer
+from tests.simulated_bot import FileClock, read_passes
 
 if TYPE_CHECKING:
     from bot.app import BotApp
-    from bot.clock import ManualClock
+    from core.clock import ManualClock
 
 ZONE = ZoneInfo("Asia/Hong_Kong")
 STEP = timedelta(minutes=30)
@@ -306,8 +306,9 @@ def plan_taps(
             last_k = _steps_within(answering.change_within, step)
             if rng.random() < answering.change_mind and k < last_k:
                 other = "decline" if first == "confirm" else "confirm"
-                taps.append(Tap(card_at + rng.randint(k + 1, last_k) * step, staff_id,
-                                shift.id, other))  # fmt: skip
+                taps.append(
+                    Tap(card_at + rng.randint(k + 1, last_k) * step, staff_id, shift.id, other)
+                )
     return sorted(taps, key=lambda tap: tap.at)
 
 
@@ -392,8 +393,8 @@ class InProcessBot:
 
 
 class FileClockBot:
-    """The bot of ``bench/simulated_bot.py``: time is a file; the bot runs its due work every
-    tick and notes each pass in :func:`bench.simulated_bot.pass_file`."""
+    """The bot of ``tests/simulated_bot.py``: time is a file; the bot runs its due work every
+    tick and notes each pass in :func:`tests.simulated_bot.pass_file`."""
 
     def __init__(self, clock: FileClock, wait: float = 0.5) -> None:
         self.clock = clock
@@ -738,8 +739,12 @@ def _row_key(row: OutboxMessage) -> DeliveryKey:
         return ("card", str(payload["out_track_id"]))
     if row.kind == "card_update":
         private = payload.get("private") or {}
-        return ("update", str(payload["out_track_id"]), _canonical(payload["public"]),
-                _canonical(private))  # fmt: skip
+        return (
+            "update",
+            str(payload["out_track_id"]),
+            _canonical(payload["public"]),
+            _canonical(private),
+        )
     title = payload.get("title")
     text = str(payload["text"])
     if row.user_ids:

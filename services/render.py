@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.messages import Language, join_list, text
+from core.messages import Language, join_list, text
+from core.settings import Settings
 from planner.registration import WEEKDAYS, language_name
 from storage.models import Shift, ShiftDetails, Site
 
@@ -61,8 +62,10 @@ def details_lines(details: ShiftDetails, language: Language) -> list[str]:
     """The optional details of a shift or template, one ``- `` line each, only those set."""
     lines = []
     if details.language_needs:
-        needs = [f"{language_name(code, language)} ≥{count}"
-                 for code, count in details.language_needs.items()]  # fmt: skip
+        needs = [
+            f"{language_name(code, language)} ≥{count}"
+            for code, count in details.language_needs.items()
+        ]
         lines.append(text("template.detail.lang", language, value=join_list(needs, language)))
     optional = (
         ("template.detail.meet", details.meeting_point),
@@ -76,3 +79,12 @@ def details_lines(details: ShiftDetails, language: Language) -> list[str]:
     if details.health_declaration:
         lines.append(text("template.detail.health", language))
     return ["- " + line for line in lines]
+
+
+def shift_block(shift: Shift, site: Site, settings: Settings, language: Language) -> str:
+    """The shift as one block of lines: ``#42 六 12-06 09:00–12:00 Site``, title, details."""
+    when = when_label(shift, settings.org.zone, language)
+    lines = [f"**#{shift.id} {when} {site.name}**"]
+    if shift.title:
+        lines.append(shift.title)
+    return "\n".join(lines + details_lines(shift, language))

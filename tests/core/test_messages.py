@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.messages import CATALOGUE, LANGUAGES, UnknownMessage, bilingual, placeholders, text
+from core.messages import CATALOGUE, LANGUAGES, UnknownMessage, bilingual, placeholders, text
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,6 +1,6 @@
 """The bot as a process of its own, on simulated time read from a file: for the crash test.
 
-    python -m bench.simulated_bot --db URL --clock-file PATH --sandbox URL [--admin STAFF_ID]
+    python -m tests.simulated_bot --db URL --clock-file PATH --sandbox URL [--admin STAFF_ID]
 
 It is :class:`bot.app.BotApp` as ``dingshift run`` starts it, with two differences that let a
 test drive it: its clock is :class:`FileClock` (the instant written in ``--clock-file``, read on
@@ -54,7 +54,7 @@ def read_passes(clock_file: Path) -> tuple[int, int, datetime] | None:
 class FileClock:
     """A clock whose current instant is whatever was last written to ``path`` (ISO 8601).
 
-    Implements :class:`bot.clock.Clock`. :meth:`set` replaces the file atomically, so a reader in
+    Implements :class:`core.clock.Clock`. :meth:`set` replaces the file atomically, so a reader in
     another process sees the old instant or the new one, never half a line.
     """
 
@@ -74,7 +74,7 @@ class FileClock:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bench.simulated_bot")
+    parser = argparse.ArgumentParser(prog="python -m tests.simulated_bot")
     parser.add_argument("--db", required=True, help="database URL (already migrated and seeded)")
     parser.add_argument("--clock-file", required=True, type=Path, help="simulated time, ISO 8601")
     parser.add_argument("--sandbox", required=True, help="the sandbox's base URL")
@@ -89,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
 
 async def _serve(args: argparse.Namespace) -> None:
     from bot.app import BotApp
-    from bot.settings import load_settings
+    from core.settings import load_settings
 
     settings = load_settings(
         None,
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 class SimulatedBotProcess:
-    """Starts, kills and restarts ``python -m bench.simulated_bot``; one process at a time.
+    """Starts, kills and restarts ``python -m tests.simulated_bot``; one process at a time.
 
     Each incarnation's stderr (the bot's JSON log) goes to its own file under ``log_dir``.
     """
@@ -164,7 +164,7 @@ class SimulatedBotProcess:
         self._argv = [
             sys.executable,
             "-m",
-            "bench.simulated_bot",
+            "tests.simulated_bot",
             "--db",
             database_url,
             "--clock-file",

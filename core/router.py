@@ -13,10 +13,10 @@ from datetime import date, datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.commands import Command
-from bot.incoming import ChatMessage
-from bot.messages import Language, Phrase, bilingual, text
-from bot.settings import Settings
+from core.commands import Command
+from core.incoming import ChatMessage
+from core.messages import Language, Phrase, bilingual, text
+from core.settings import Settings
 from planner.permissions import Role, least_role, may
 from storage.models import Volunteer
 
@@ -135,3 +135,10 @@ class Router:
             raise UsageError(
                 "error.unexpected_words", words=" ".join(command.words[spec.max_words :])
             )
+
+
+def overview(commands: Sequence[CommandSpec], language: Language) -> str:
+    lines = [text("help.intro", language)]
+    lines += [f"- `{spec.usage}` — {text(spec.summary_key, language)}" for spec in commands]
+    lines.append(text("help.more", language))
+    return "\n".join(lines)

@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from bot.messages import Language, text
+from core.messages import Language, text
 
 MAX_VALUE_BYTES = 1024
 MAX_OUT_TRACK_ID = 64

@@ -17,10 +17,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cards import Button, Card, out_track_id, private_status, status_line
-from bot.messages import Language, reader_language, text
-from bot.outbox import MAX_PRIVATE_CARD_SPACES, card_row, card_row_key, card_update_row
-from handlers.render import details_lines, when_label
+from core.cards import Button, Card, out_track_id, private_status, status_line
+from core.messages import Language, reader_language, text
+from core.outgoing import MAX_PRIVATE_CARD_SPACES, card_row, card_row_key, card_update_row
+from services.render import details_lines, when_label
 from storage.models import HOLDS_A_SEAT, Assignment, AssignmentState, Shift, Site, Volunteer
 from storage.outbox import enqueue, is_queued
 from storage.shifts import count_in_state
@@ -126,10 +126,10 @@ async def queue_notice(
             status=status,
             shift_id=shift_id,
             buttons=buttons,
-            private={} if my_status is None else {
-                staff_id: private_status(my_status) for staff_id in batch
-            },
-        )  # fmt: skip
+            private={}
+            if my_status is None
+            else {staff_id: private_status(my_status) for staff_id in batch},
+        )
         row = card_row(card, staff_ids=batch, language=language, now=now, essential=essential)
         queued += await enqueue(session=session, message=row)
     return queued

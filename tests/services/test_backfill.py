@@ -14,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.settings import Settings, load_settings
-from handlers.backfill import TakeOutcome, open_vacancy, take_offer
+from core.settings import Settings, load_settings
+from services.backfill import TakeOutcome, open_vacancy, take_offer
 from storage.database import SessionFactory
 from storage.events import record_processed
 from storage.models import (
@@ -49,15 +49,28 @@ async def _world(
 ) -> tuple[int, list[int], list[int]]:
     """A shift full with two people (ids returned second) and ``standby`` others."""
     async with sessions.begin() as session:
-        site = Site(code="SSP", name="Site", district="sham-shui-po", created_by="t",
-                    created_at=NOW, conversation_id="cid-ssp")  # fmt: skip
+        site = Site(
+            code="SSP",
+            name="Site",
+            district="sham-shui-po",
+            created_by="t",
+            created_at=NOW,
+            conversation_id="cid-ssp",
+        )
         session.add(site)
         await session.flush()
         assert site.id is not None
-        shift = Shift(site_id=site.id, occurs_on=START.date(), starts_at=START,
-                      ends_at=START + timedelta(hours=3), headcount=headcount, created_by="t",
-                      created_at=NOW, updated_at=NOW,
-                      published_at=NOW if published else None)  # fmt: skip
+        shift = Shift(
+            site_id=site.id,
+            occurs_on=START.date(),
+            starts_at=START,
+            ends_at=START + timedelta(hours=3),
+            headcount=headcount,
+            created_by="t",
+            created_at=NOW,
+            updated_at=NOW,
+            published_at=NOW if published else None,
+        )
         session.add(shift)
         people = [
             Volunteer(
@@ -74,16 +87,24 @@ async def _world(
         assert shift.id is not None
         for volunteer in people[:2]:
             assert volunteer.id is not None
-            session.add(Assignment(shift_id=shift.id, volunteer_id=volunteer.id,
-                                   state=AssignmentState.INVITED, assigned_by="t",
-                                   created_at=NOW, updated_at=NOW))  # fmt: skip
+            session.add(
+                Assignment(
+                    shift_id=shift.id,
+                    volunteer_id=volunteer.id,
+                    state=AssignmentState.INVITED,
+                    assigned_by="t",
+                    created_at=NOW,
+                    updated_at=NOW,
+                )
+            )
         ids = [volunteer.id or 0 for volunteer in people]
         return shift.id, ids[:2], ids[2:]
 
 
 async def _as_event(session: AsyncSession) -> None:
-    await record_processed(session=session, key=f"tap:{uuid.uuid4().hex}", ack="{}",
-                           processed_at=NOW)  # fmt: skip
+    await record_processed(
+        session=session, key=f"tap:{uuid.uuid4().hex}", ack="{}", processed_at=NOW
+    )
 
 
 async def _decline(
@@ -98,8 +119,9 @@ async def _decline(
                 assignment.state = AssignmentState.DECLINED
                 session.add(assignment)
         await session.flush()
-        return await open_vacancy(session=session, shift=shift, settings=settings, now=NOW,
-                                  vacated_by=[volunteer_id])  # fmt: skip
+        return await open_vacancy(
+            session=session, shift=shift, settings=settings, now=NOW, vacated_by=[volunteer_id]
+        )
 
 
 async def _take(
@@ -110,8 +132,9 @@ async def _take(
         shift = await find_shift(session=session, shift_id=shift_id, for_update=True)
         assert shift is not None
         volunteer = await session.get(Volunteer, volunteer_id)
-        return await take_offer(session=session, shift=shift, volunteer=volunteer,
-                                settings=settings, now=NOW)  # fmt: skip
+        return await take_offer(
+            session=session, shift=shift, volunteer=volunteer, settings=settings, now=NOW
+        )
 
 
 async def _states(sessions: SessionFactory, shift_id: int) -> dict[str, int]:
@@ -129,8 +152,9 @@ async def test_a_rush_of_takers_fills_the_seat_exactly_once(sessions: SessionFac
     assert offered is not None
     assert len(offered) == 6
 
-    outcomes = await asyncio.gather(*(_take(sessions, shift_id, person, settings)
-                                      for person in standby))  # fmt: skip
+    outcomes = await asyncio.gather(
+        *(_take(sessions, shift_id, person, settings) for person in standby)
+    )
     assert sorted(outcomes) == ["already_taken"] * 5 + ["taken"]
     async with sessions() as session:
         assert await seats_taken(session=session, shift_id=shift_id) == 2
@@ -168,14 +192,28 @@ async def test_the_weekly_cap_is_checked_again_when_the_offer_is_taken(
         vacancy = await session.get(Shift, shift_id)
         assert vacancy is not None
         sunday = START + timedelta(days=1)
-        other = Shift(site_id=vacancy.site_id, occurs_on=sunday.date(), starts_at=sunday,
-                      ends_at=sunday + timedelta(hours=2), headcount=1, created_by="t",
-                      created_at=NOW, updated_at=NOW)  # fmt: skip
+        other = Shift(
+            site_id=vacancy.site_id,
+            occurs_on=sunday.date(),
+            starts_at=sunday,
+            ends_at=sunday + timedelta(hours=2),
+            headcount=1,
+            created_by="t",
+            created_at=NOW,
+            updated_at=NOW,
+        )
         session.add(other)
         await session.flush()
         assert other.id is not None
-        session.add(Assignment(shift_id=other.id, volunteer_id=dora, assigned_by="t",
-                               created_at=NOW, updated_at=NOW))  # fmt: skip
+        session.add(
+            Assignment(
+                shift_id=other.id,
+                volunteer_id=dora,
+                assigned_by="t",
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
     assert await _take(sessions, shift_id, dora, settings) == "over_cap"
     assert await _states(sessions, shift_id) == {OfferState.OPEN: 1}
 

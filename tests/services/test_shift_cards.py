@@ -1,4 +1,4 @@
-"""Private notices (handlers.shift_cards.queue_notice) as outbox rows, on a real database."""
+"""Private notices (services.shift_cards.queue_notice) as outbox rows, on a real database."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from sqlmodel import col, select
 
-from bot.outbox import KIND_CARD, MAX_PRIVATE_CARD_SPACES
-from handlers.shift_cards import queue_notice
+from core.outgoing import KIND_CARD, MAX_PRIVATE_CARD_SPACES
+from services.shift_cards import queue_notice
 from storage.database import SessionFactory
 from storage.models import OutboxMessage
 
@@ -40,8 +40,10 @@ async def test_a_notice_is_one_card_per_twenty_people_and_is_queued_once(
     async with sessions() as session:
         rows = (await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))).all()
     assert [row.payload["out_track_id"] for row in rows] == [
-        "ds-remind-7-en", "ds-remind-7-en-1", "ds-remind-7-en-2",
-    ]  # fmt: skip
+        "ds-remind-7-en",
+        "ds-remind-7-en-1",
+        "ds-remind-7-en-2",
+    ]
     assert [len(row.user_ids) for row in rows] == [20, 20, 5]
     assert [person for row in rows for person in row.user_ids] == people
     assert {row.kind for row in rows} == {KIND_CARD}

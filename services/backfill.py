@@ -19,14 +19,14 @@ from typing import Literal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.cards import Button, Card, out_track_id, private_status
-from bot.messages import Language, join_list, reader_language, text
-from bot.outbox import card_row, card_update_row
-from bot.settings import Settings
-from handlers.render import day_label, details_lines, when_label
-from handlers.shift_cards import occasion, queue_group_card_update, queue_notice
+from core.cards import Button, Card, out_track_id, private_status
+from core.messages import Language, join_list, reader_language, text
+from core.outgoing import card_row, card_update_row
+from core.settings import Settings
 from planner.conflicts import Refusal
 from planner.matching import MatchRules, Vacancy, over_weekly_cap, rank
+from services.render import day_label, details_lines, when_label
+from services.shift_cards import occasion, queue_group_card_update, queue_notice
 from storage.models import (
     HOLDS_A_SEAT,
     AssignmentState,
@@ -305,9 +305,15 @@ async def close_if_full(
     if await seats_taken(session=session, shift_id=shift.id) < shift.headcount:
         return 0
     still_open = await offers_on(session=session, shift_id=shift.id, state=OfferState.OPEN)
-    await close_offers_saying(session, still_open, state=OfferState.LOST, settings=settings,
-                              status_key="backfill.status_filled",
-                              my_status_key="backfill.already_taken", now=now)  # fmt: skip
+    await close_offers_saying(
+        session,
+        still_open,
+        state=OfferState.LOST,
+        settings=settings,
+        status_key="backfill.status_filled",
+        my_status_key="backfill.already_taken",
+        now=now,
+    )
     return len(still_open)
 
 
@@ -323,8 +329,9 @@ async def close_offers_saying(
 ) -> None:
     """Close ``offers`` as ``state``; each card loses its button and says why, in its reader's
     language (``my_status_key`` may name the shift as ``id``)."""
-    await close_offers(session=session, offers=[offer for offer, _ in offers], state=state,
-                       now=now)  # fmt: skip
+    await close_offers(
+        session=session, offers=[offer for offer, _ in offers], state=state, now=now
+    )
     for offer, volunteer in offers:
         language = _reader(volunteer, settings)
         await queue_offer_update(
@@ -346,17 +353,29 @@ async def follow_shift_change(
     assert shift.id is not None
     still_open = await offers_on(session=session, shift_id=shift.id, state=OfferState.OPEN)
     if shift.status == ShiftStatus.CANCELLED:
-        await close_offers_saying(session, still_open, state=OfferState.EXPIRED,
-                                  settings=settings, status_key="backfill.status_cancelled",
-                                  my_status_key="card.shift_cancelled", now=now)  # fmt: skip
+        await close_offers_saying(
+            session,
+            still_open,
+            state=OfferState.EXPIRED,
+            settings=settings,
+            status_key="backfill.status_cancelled",
+            my_status_key="card.shift_cancelled",
+            now=now,
+        )
         return len(still_open)
     for offer, volunteer in still_open:
         if offer.deadline > shift.starts_at:
             offer.deadline = shift.starts_at
             session.add(offer)
         language = _reader(volunteer, settings)
-        card = offer_card(shift, site, volunteer=volunteer, deadline=offer.deadline,
-                          settings=settings, language=language)  # fmt: skip
+        card = offer_card(
+            shift,
+            site,
+            volunteer=volunteer,
+            deadline=offer.deadline,
+            settings=settings,
+            language=language,
+        )
         variables = card.public_variables(language)
         row = card_update_row(
             offer.out_track_id,
@@ -399,7 +418,7 @@ async def notify_coordinators(
     now: datetime,
     essential: bool = True,
 ) -> int:
-    """The same notice to every coordinator, on a private card (handlers.shift_cards);
+    """The same notice to every coordinator, on a private card (services.shift_cards);
     ``essential=False`` for one that may be dropped once the month's API budget is spent."""
     return await queue_notice(
         session,

@@ -18,8 +18,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.cards import MERGE_BY_KEY
-from bot.settings import DingTalkSettings
+from core.cards import MERGE_BY_KEY
+from core.settings import DingTalkSettings
 
 log = logging.getLogger(__name__)
 
@@ -259,9 +259,12 @@ class OpenApiClient:
             if isinstance(delivered, dict) and delivered.get("success") is False:
                 log.warning(
                     "card not delivered to a space",
-                    extra={"out_track_id": out_track_id, "space": delivered.get("spaceId"),
-                           "error": delivered.get("errorMsg")},
-                )  # fmt: skip
+                    extra={
+                        "out_track_id": out_track_id,
+                        "space": delivered.get("spaceId"),
+                        "error": delivered.get("errorMsg"),
+                    },
+                )
 
     async def update_card(
         self,

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from bot.openapi import TOKEN_PATH, DingTalkError, OpenApiClient
-from bot.settings import DingTalkSettings, load_settings
+from core.openapi import TOKEN_PATH, DingTalkError, OpenApiClient
+from core.settings import DingTalkSettings, load_settings
 from sandbox import Sandbox
-from tests.bot.conftest import Inbox
+from tests.conftest import Inbox
 
 GROUP_SEND = "/v1.0/robot/groupMessages/send"
 OTO_SEND = "/v1.0/robot/oToMessages/batchSend"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.commands import Command, CommandSyntaxError, parse_command, split_words
+from core.commands import Command, CommandSyntaxError, parse_command, split_words
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from bot.messages import Language
+from core.messages import Language
 from planner.lifecycle import Offsets
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
