@@ -1,1 +1,2 @@
-"""The DingShift process: settings, CLI, wiring, the DingTalk stream adapter and outbound side."""
+"""The composition root, the process itself: CLI, wiring, demo, the DingTalk stream adapter, the
+per-event dispatcher and the outbox sender. It imports every other package; none imports it."""
