@@ -16,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.commands import Command
 from core.incoming import ChatMessage
 from core.messages import Language, Phrase, bilingual, text
+from core.messages.roles import ROLE_NAMES
 from core.settings import Settings
 from planner.permissions import Role, least_role, may
 from storage.models import Volunteer
@@ -123,7 +124,7 @@ class Router:
             raise UsageError(
                 "error.not_allowed",
                 command=f"/{spec.name}",
-                role=Phrase(f"role.{least_role(spec.name)}"),
+                role=Phrase(ROLE_NAMES[least_role(spec.name)]),
             )
         for option in command.options:
             if option not in spec.options:

@@ -21,6 +21,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from core.messages import Language, Phrase, join_list, text
+from core.messages.assignments import BOOKING_REFUSALS, ROSTER_STATE_NAMES
+from core.messages.shifts import FIELD_NAMES
 from core.router import CommandContext, CommandSpec, Reply, UsageError
 from handlers.shifts import may_see, refuse_unless_open, shift_from_words, site_of
 from planner.conflicts import Refusal, too_close
@@ -96,7 +98,7 @@ async def _refusal_line(
             minutes=ctx.settings.schedule.min_rest_minutes,
         )
     return text(
-        f"assign.refused.{refusal.reason}",
+        BOOKING_REFUSALS[refusal.reason],
         ctx.language,
         nick=nick,
         id=shift.id,
@@ -250,7 +252,7 @@ async def handle_roster(ctx: CommandContext) -> list[Reply]:
         + text(
             "roster.section",
             language,
-            state=text(f"roster.state.{state}", language),
+            state=text(ROSTER_STATE_NAMES[state], language),
             count=len(by_state[state]),
             names=join_list(by_state[state], language),
         )
@@ -281,7 +283,7 @@ async def _lifecycle_line(ctx: CommandContext, shift: Shift) -> str | None:
     )
     if upcoming is None:
         return None
-    step = Phrase(f"shift.field.{upcoming.step}")
+    step = Phrase(FIELD_NAMES[upcoming.step])
     if upcoming.at <= ctx.now:
         return text("roster.next_now", ctx.language, step=step)
     local = upcoming.at.astimezone(ctx.settings.org.zone)

@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.cards import out_track_id, status_line
 from core.incoming import CardTap
 from core.messages import Language, text
+from core.messages.lifecycle import REBOOK_REFUSALS
 from core.settings import Settings
 from planner.conflicts import Refusal
 from services.backfill import TakeOutcome, close_if_full, open_vacancy, take_offer
@@ -124,7 +125,7 @@ async def _answer(ctx: TapContext, shift: Shift) -> TapResult:
                 min_rest=ctx.settings.schedule.min_rest,
             )
             if isinstance(refusal, Refusal):
-                return _refused(ctx, f"card.rebook_{refusal.reason}", id=shift.id)
+                return _refused(ctx, REBOOK_REFUSALS[refusal.reason], id=shift.id)
             await close_if_full(
                 session=ctx.session, shift=shift, settings=ctx.settings, now=ctx.now
             )

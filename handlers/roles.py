@@ -21,6 +21,7 @@ mention list, and the words around it are not read as arguments, apart from the 
 from __future__ import annotations
 
 from core.messages import Language, Phrase, join_list, text
+from core.messages.roles import ROLE_NAMES
 from core.router import CommandContext, CommandSpec, Reply, UsageError
 from planner.permissions import GRANTABLE_ROLES, Role
 from planner.registration import InvalidChoice, district_name, parse_districts
@@ -83,7 +84,7 @@ def _regions(ctx: CommandContext, role: Role) -> tuple[str, ...]:
     if value is None:
         return ()
     if role != Role.VIEWER:
-        raise UsageError("role.region_only_viewer", role=Phrase(f"role.{role}"))
+        raise UsageError("role.region_only_viewer", role=Phrase(ROLE_NAMES[role]))
     try:
         return parse_districts(value)
     except InvalidChoice as error:
@@ -134,11 +135,11 @@ async def handle_grant(ctx: CommandContext) -> list[Reply]:
             "role.changed",
             language,
             who=who,
-            old=Phrase(f"role.{previous_role}"),
-            role=Phrase(f"role.{role}"),
+            old=Phrase(ROLE_NAMES[Role(previous_role)]),
+            role=Phrase(ROLE_NAMES[role]),
         )
     else:
-        line = text("role.granted", language, who=who, role=Phrase(f"role.{role}"))
+        line = text("role.granted", language, who=who, role=Phrase(ROLE_NAMES[role]))
     lines = [line]
     if role == Role.VIEWER:
         lines.append(text("role.regions", language, regions=_regions_text(regions, language)))
@@ -153,7 +154,8 @@ async def handle_revoke(ctx: CommandContext) -> list[Reply]:
     removed = await revoke_role(session=ctx.session, staff_id=staff_id)
     if removed is None:
         return [Reply(text("role.no_grant", ctx.language, who=who))]
-    lines = [text("role.revoked", ctx.language, who=who, role=Phrase(f"role.{removed.role}"))]
+    role = Phrase(ROLE_NAMES[Role(removed.role)])
+    lines = [text("role.revoked", ctx.language, who=who, role=role)]
     lines += _self_note(ctx, staff_id, "role.self_revoked")
     return [Reply("\n".join(lines))]
 
@@ -180,7 +182,9 @@ async def handle_list(ctx: CommandContext) -> list[Reply]:
     lines = [text("role.list_header", language)]
     for role, names in by_role.items():
         people = join_list(names, language) if names else text("role.nobody", language)
-        lines.append(text("role.list_line", language, role=Phrase(f"role.{role}"), people=people))
+        lines.append(
+            text("role.list_line", language, role=Phrase(ROLE_NAMES[role]), people=people)
+        )
     lines.append(text("role.list_hint", language))
     return [Reply("\n".join(lines))]
 

@@ -26,6 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.messages import Phrase, text
+from core.messages.shifts import FIELD_NAMES
 from core.router import CommandContext, CommandSpec, Reply, UsageError
 from handlers.details import (
     DETAIL_FIELDS,
@@ -379,7 +380,7 @@ async def handle_edit(ctx: CommandContext) -> list[Reply]:
         text(
             "shift.change_line",
             ctx.language,
-            field=Phrase(f"shift.field.{option}"),
+            field=Phrase(FIELD_NAMES[option]),
             before=before or none,
             after=after or none,
         )

@@ -23,6 +23,7 @@ from datetime import date, time, timedelta
 from typing import Any
 
 from core.messages import Language, Phrase, join_list, text
+from core.messages.templates import DAY_NAMES, KEPT_REASONS, ORDINALS
 from core.router import CommandContext, CommandSpec, Reply, UsageError
 from core.settings import ScheduleSettings
 from handlers.details import (
@@ -37,7 +38,7 @@ from handlers.details import (
 from planner.dates import parse_date, parse_time_range
 from planner.permissions import sees_district
 from planner.recurrence import Recurrence, parse_rule
-from planner.registration import WEEKDAYS, InvalidChoice
+from planner.registration import InvalidChoice
 from services.render import day_label, details_lines
 from storage.models import Shift, ShiftTemplate, Site
 from storage.sites import find_site, find_site_by_code
@@ -73,11 +74,9 @@ def rule_words(rule: Recurrence, language: Language) -> str:
             return text("rule.month_day_from_end", language, n=-rule.month_day)
         return text("rule.month_day", language, day=rule.month_day)
     if rule.nth is not None:
-        day = Phrase(f"rule.day.{WEEKDAYS[rule.weekdays[0]]}")
-        return text("rule.nth_weekday", language, nth=Phrase(f"rule.nth.{rule.nth}"), day=day)
-    days = join_list(
-        [text(f"rule.day.{WEEKDAYS[day]}", language) for day in rule.weekdays], language
-    )
+        day = Phrase(DAY_NAMES[rule.weekdays[0]])
+        return text("rule.nth_weekday", language, nth=Phrase(ORDINALS[rule.nth]), day=day)
+    days = join_list([text(DAY_NAMES[day], language) for day in rule.weekdays], language)
     if rule.every_weeks == 1:
         return text("rule.weekly", language, days=days)
     return text("rule.every_weeks", language, weeks=rule.every_weeks, days=days)
@@ -276,7 +275,7 @@ def _edit_report(report: TemplateEdit, today: date, language: Language) -> list[
         lines.append(text("template.edit_kept", language, count=len(report.kept)))
         for kept in report.kept:
             reason = text(
-                f"template.kept.{kept.refusal.reason}",
+                KEPT_REASONS[kept.refusal.reason],
                 language,
                 other=kept.refusal.conflicting_shift_id,
             )

@@ -15,6 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cards import out_track_id
 from core.messages import Language, Phrase, text
+from core.messages.shifts import FIELD_NAMES
 from core.outgoing import card_update_row
 from core.settings import Settings
 from jobs.steps import by_language, site_group
@@ -94,7 +95,7 @@ def _change_text(
         text(
             "shift.change_line",
             language,
-            field=Phrase(f"shift.field.{field}"),
+            field=Phrase(FIELD_NAMES[field]),
             before=before or text("shift.empty_value", language),
             after=after or text("shift.empty_value", language),
         )

@@ -10,14 +10,15 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from core.messages import Language, join_list, text
+from core.messages.templates import DAY_SHORT_NAMES
 from core.settings import Settings
-from planner.registration import WEEKDAYS, language_name
+from planner.registration import language_name
 from storage.models import Shift, ShiftDetails, Site
 
 
 def weekday_short(day: date, language: Language) -> str:
     """``六`` / ``Sat``."""
-    return text(f"rule.day_short.{WEEKDAYS[day.weekday()]}", language)
+    return text(DAY_SHORT_NAMES[day.weekday()], language)
 
 
 def day_label(day: date, language: Language, today: date | None = None) -> str:

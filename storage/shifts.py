@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import func
 from sqlmodel import col, select
@@ -170,12 +170,16 @@ async def unbook(
     return True
 
 
+# ``below_booked`` (fewer seats than people), ``overlap``, or ``no_such_time`` (a template's new
+# time does not exist on the day, as a clock change can make it).
+EditRefusalReason = Literal["below_booked", "overlap", "no_such_time"]
+
+
 @dataclass(frozen=True)
 class EditRefusal:
     """An edit that would break a booking rule for the people already on the shift."""
 
-    reason: str
-    """``below_booked`` (fewer seats than people) or ``overlap``."""
+    reason: EditRefusalReason
     volunteer_id: int | None = None
     conflicting_shift_id: int | None = None
 
