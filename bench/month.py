@@ -30,6 +30,7 @@ from sqlmodel import select
 
 from bench.harness import bot_on_sandbox
 from core.clock import ManualClock
+from core.outgoing import ReplyMessage, outgoing_message
 from sandbox import Sandbox
 from storage.models import MonthlyUsage, OutboxMessage, OutboxStatus
 from tests.simulation import (
@@ -211,7 +212,7 @@ def _report(run: MonthRun) -> None:
     calls_by_kind: Counter[str] = Counter()
     for row in june:
         label = row_label(row)
-        if row.kind == "reply":
+        if isinstance(outgoing_message(row), ReplyMessage):
             label += " (webhook)" if not metered(row) else " (OpenAPI)"
         by_kind[label] += 1
         calls_by_kind[label] += metered(row)

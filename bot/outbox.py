@@ -18,7 +18,16 @@ from typing import Any
 
 from core.clock import Clock
 from core.openapi import DingTalkError, OpenApiClient
-from core.outgoing import KIND_CARD, KIND_CARD_UPDATE, KIND_REPLY, month_of
+from core.outgoing import (
+    CardDelivery,
+    CardUpdate,
+    GroupMessage,
+    OutgoingMessage,
+    ReplyMessage,
+    UnreadableRow,
+    month_of,
+    outgoing_message,
+)
 from core.settings import Settings
 from storage.database import SessionFactory
 from storage.models import OutboxMessage, OutboxStatus
@@ -135,18 +144,25 @@ class OutboxSender:
         now = self._clock.now()
         month = month_of(now, self._settings.org.zone)
         if not row.essential and await self._over_budget(month):
-            async with self._sessions.begin() as session:
-                await mark_given_up(
-                    session=session,
-                    message_id=row.id,
-                    status=OutboxStatus.DROPPED,
-                    error="monthly API budget used up; optional message dropped",
-                )
+            await self._give_up(
+                row.id,
+                OutboxStatus.DROPPED,
+                "monthly API budget used up; optional message dropped",
+            )
             log.warning("outbox message dropped for budget", extra={"outbox_id": row.id})
+            return
+        try:
+            message = outgoing_message(row)
+        except UnreadableRow as error:
+            # Retrying cannot make it readable; the rows behind it must still go out.
+            await self._give_up(row.id, OutboxStatus.FAILED, str(error))
+            log.exception(
+                "outbox message unreadable", extra={"outbox_id": row.id, "error": str(error)}
+            )
             return
         await self._limiter.wait()
         try:
-            delivery = await self._send(row, now)
+            delivery = await self._send(message, now, row.id)
         except DingTalkError as error:
             await self._failed(row, error)
             return
@@ -164,6 +180,10 @@ class OutboxSender:
                 metered_api_calls=delivery.metered,
                 session_replies=delivery.session_replies,
             )
+
+    async def _give_up(self, outbox_id: int, status: OutboxStatus, error: str) -> None:
+        async with self._sessions.begin() as session:
+            await mark_given_up(session=session, message_id=outbox_id, status=status, error=error)
 
     async def _over_budget(self, month: str) -> bool:
         async with self._sessions() as session:
@@ -201,35 +221,46 @@ class OutboxSender:
             extra={"outbox_id": row.id, "attempts": attempts, "retry": retry, "error": str(error)},
         )
 
-    async def _send(self, row: OutboxMessage, now: datetime) -> Delivery:
-        """Deliver ``row``; returns what it cost and DingTalk's read-tracking key."""
-        payload = row.payload
-        webhook_alive = (
-            row.session_webhook is not None
-            and row.session_webhook_expires_at is not None
-            and row.session_webhook_expires_at - WEBHOOK_SAFETY_MARGIN > now
+    async def _send(self, message: OutgoingMessage, now: datetime, outbox_id: int) -> Delivery:
+        """Deliver ``message``; returns what it cost and DingTalk's read-tracking key."""
+        match message:
+            case CardDelivery():
+                return await self._deliver_card(message)
+            case CardUpdate():
+                return await self._update_card(message)
+            case ReplyMessage():
+                return await self._reply(message, now, outbox_id)
+            case GroupMessage():
+                return await self._to_group(message.conversation_id, _markdown(message))
+
+    async def _deliver_card(self, card: CardDelivery) -> Delivery:
+        await self._client.create_and_deliver_card(
+            out_track_id=card.out_track_id,
+            public=card.public,
+            private=card.private,
+            conversation_id=card.conversation_id,
+            mentions=card.mentions,
+            staff_ids=() if card.conversation_id else card.user_ids,
         )
-        if row.kind == KIND_CARD:
-            await self._client.create_and_deliver_card(
-                out_track_id=str(payload["out_track_id"]),
-                public=payload["public"],
-                private=payload["private"],
-                conversation_id=row.conversation_id,
-                mentions=payload["mentions"],
-                staff_ids=() if row.conversation_id else row.user_ids,
-            )
-            return Delivery(metered=1)
-        if row.kind == KIND_CARD_UPDATE:
-            await self._client.update_card(
-                out_track_id=str(payload["out_track_id"]),
-                public=payload["public"],
-                private=payload["private"],
-            )
-            return Delivery(metered=1)
-        if row.kind == KIND_REPLY and webhook_alive:
-            assert row.session_webhook is not None
+        return Delivery(metered=1)
+
+    async def _update_card(self, update: CardUpdate) -> Delivery:
+        await self._client.update_card(
+            out_track_id=update.out_track_id, public=update.public, private=update.private
+        )
+        return Delivery(metered=1)
+
+    async def _reply(self, reply: ReplyMessage, now: datetime, outbox_id: int) -> Delivery:
+        """Through the session webhook while it lives (free), else through the OpenAPI."""
+        webhook_alive = (
+            reply.session_webhook is not None
+            and reply.session_webhook_expires_at is not None
+            and reply.session_webhook_expires_at - WEBHOOK_SAFETY_MARGIN > now
+        )
+        if webhook_alive:
+            assert reply.session_webhook is not None
             try:
-                await self._client.reply_by_session(row.session_webhook, _webhook_body(payload))
+                await self._client.reply_by_session(reply.session_webhook, _webhook_body(reply))
             except DingTalkError as error:
                 if error.transient:
                     raise
@@ -237,21 +268,24 @@ class OutboxSender:
                 log.info("session webhook refused; using the OpenAPI", extra={"error": str(error)})
             else:
                 return Delivery(session_replies=1)
-        markdown = {"title": str(payload["title"]), "text": str(payload["text"])}
-        if row.conversation_id:
-            sent = await self._client.send_group_message(
-                row.conversation_id, "sampleMarkdown", markdown
-            )
-            return Delivery(metered=1, process_query_key=sent.process_query_key)
-        private = await self._client.send_private_messages(
-            row.user_ids, "sampleMarkdown", markdown
-        )
+        if reply.conversation_id:
+            return await self._to_group(reply.conversation_id, _markdown(reply))
+        return await self._to_people(reply.user_ids, _markdown(reply), outbox_id)
+
+    async def _to_group(self, conversation_id: str, markdown: dict[str, str]) -> Delivery:
+        sent = await self._client.send_group_message(conversation_id, "sampleMarkdown", markdown)
+        return Delivery(metered=1, process_query_key=sent.process_query_key)
+
+    async def _to_people(
+        self, user_ids: list[str], markdown: dict[str, str], outbox_id: int
+    ) -> Delivery:
+        private = await self._client.send_private_messages(user_ids, "sampleMarkdown", markdown)
         if private.invalid_user_ids or private.throttled_user_ids:
             # Accepted for the others; these people's copy is lost, so it is at least logged.
             log.warning(
                 "1:1 message not delivered to some",
                 extra={
-                    "outbox_id": row.id,
+                    "outbox_id": outbox_id,
                     "invalid": private.invalid_user_ids,
                     "throttled": private.throttled_user_ids,
                 },
@@ -259,14 +293,18 @@ class OutboxSender:
         return Delivery(metered=1, process_query_key=private.process_query_key)
 
 
-def _webhook_body(payload: dict[str, Any]) -> dict[str, Any]:
-    mentions = list(payload.get("at_user_ids") or [])
-    text = str(payload["text"])
+def _markdown(message: ReplyMessage | GroupMessage) -> dict[str, str]:
+    return {"title": message.title, "text": message.text}
+
+
+def _webhook_body(reply: ReplyMessage) -> dict[str, Any]:
+    mentions = reply.at_user_ids
+    text = reply.text
     if mentions:
         # DingTalk highlights a mention only when the text itself names the person.
         text = " ".join(f"@{staff_id}" for staff_id in mentions) + "\n\n" + text
     return {
         "msgtype": "markdown",
-        "markdown": {"title": str(payload["title"]), "text": text},
+        "markdown": {"title": reply.title, "text": text},
         "at": {"atUserIds": mentions, "isAtAll": False},
     }

@@ -1,11 +1,20 @@
-"""The outbox rows each kind of outgoing message becomes, built where the message is decided
-and sent later by the outbox sender (bot/outbox.py)."""
+"""What the bot sends later: one typed message per kind, and the outbox row each becomes.
+
+A message is decided (and its row written) inside the transaction that decided it; the outbox
+sender (bot/outbox.py) reads the row back as the same typed message and delivers it. A row keeps
+the message's kind and routing in columns and the rest in its JSON ``payload``;
+:func:`outbox_row` and :func:`outgoing_message` are the only two places that know the split.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any, Literal, Self
 from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from core.cards import Card
 from core.incoming import ChatMessage
@@ -13,19 +22,121 @@ from core.messages import Language
 from core.router import Reply
 from storage.models import OutboxMessage
 
-KIND_REPLY = "reply"
-"""An answer to a message: through its session webhook while that lives, else the OpenAPI."""
 # The notification title of a reply: the product's name, the same in every language.
 REPLY_TITLE = "DingShift"
-KIND_GROUP = "group"
-KIND_CARD = "card"
-"""An interactive card delivered into a group (``conversation_id``) or, without one, into the
-1:1 robot chats of the people in ``user_ids``; its outTrackId makes a retry the same card."""
 # People one private card is delivered to in one call; DingTalk's limit on spaces is not
 # documented, so this stays at its robot-message batch size (oToMessages/batchSend: 20).
 MAX_PRIVATE_CARD_SPACES = 20
-KIND_CARD_UPDATE = "card_update"
-"""New values for some variables of a card already delivered (merged by key)."""
+
+
+class OutboxKind(StrEnum):
+    """The ``kind`` column of an outbox row: which message its payload holds."""
+
+    REPLY = "reply"
+    GROUP = "group"
+    CARD = "card"
+    CARD_UPDATE = "card_update"
+
+
+# Outbox row columns that route a message; a message kind declares those it uses as fields.
+ROUTING_COLUMNS = frozenset(
+    {"conversation_id", "user_ids", "session_webhook", "session_webhook_expires_at"}
+)
+
+
+class _Outgoing(BaseModel):
+    # Extra keys are ignored because a row hands every routing column to every kind.
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class ReplyMessage(_Outgoing):
+    """An answer to a message: through its session webhook while that lives, else the OpenAPI
+    (the group send API into ``conversation_id``, or the 1:1 send API to ``user_ids``)."""
+
+    kind: Literal[OutboxKind.REPLY] = OutboxKind.REPLY
+    title: str
+    text: str
+    at_user_ids: list[str] = Field(default_factory=list)
+    """People the webhook reply @-mentions (the sender of a group message)."""
+    conversation_id: str | None = None
+    user_ids: list[str] = Field(default_factory=list)
+    session_webhook: str | None = None
+    session_webhook_expires_at: datetime | None = None
+
+
+class GroupMessage(_Outgoing):
+    """A markdown robot message into a group: its read status can be asked for later."""
+
+    kind: Literal[OutboxKind.GROUP] = OutboxKind.GROUP
+    conversation_id: str
+    title: str
+    text: str
+
+
+class CardDelivery(_Outgoing):
+    """An interactive card delivered into a group (``conversation_id``) or, without one, into the
+    1:1 robot chats of the people in ``user_ids``; its outTrackId makes a retry the same card."""
+
+    kind: Literal[OutboxKind.CARD] = OutboxKind.CARD
+    out_track_id: str
+    public: dict[str, str]
+    private: dict[str, dict[str, str]]
+    mentions: dict[str, str]
+    conversation_id: str | None = None
+    user_ids: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_kind_of_space(self) -> Self:
+        if (self.conversation_id is None) == (not self.user_ids):
+            raise ValueError("a card goes either into a group or to people")
+        if len(self.user_ids) > MAX_PRIVATE_CARD_SPACES:
+            raise ValueError(f"a private card goes to at most {MAX_PRIVATE_CARD_SPACES} people")
+        return self
+
+
+class CardUpdate(_Outgoing):
+    """New values for some variables of a card already delivered (merged by key)."""
+
+    kind: Literal[OutboxKind.CARD_UPDATE] = OutboxKind.CARD_UPDATE
+    out_track_id: str
+    public: dict[str, str]
+    private: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+
+OutgoingMessage = Annotated[
+    ReplyMessage | GroupMessage | CardDelivery | CardUpdate, Field(discriminator="kind")
+]
+_OUTGOING_MESSAGE: TypeAdapter[OutgoingMessage] = TypeAdapter(OutgoingMessage)
+
+
+class UnreadableRow(ValueError):
+    """An outbox row whose kind or payload is not a message this version can send."""
+
+
+def outbox_row(
+    message: OutgoingMessage, *, dedup_key: str, now: datetime, essential: bool = True
+) -> OutboxMessage:
+    """The row that queues ``message``, due ``now``; ``dedup_key`` names the logical message."""
+    routed_by = ROUTING_COLUMNS & type(message).model_fields.keys()
+    routing = {column: getattr(message, column) for column in routed_by}
+    return OutboxMessage(
+        dedup_key=dedup_key,
+        kind=message.kind,
+        payload=message.model_dump(mode="json", exclude={"kind", *ROUTING_COLUMNS}),
+        essential=essential,
+        next_attempt_at=now,
+        created_at=now,
+        **routing,
+    )
+
+
+def outgoing_message(row: OutboxMessage) -> OutgoingMessage:
+    """The typed message ``row`` holds; :class:`UnreadableRow` when it holds none."""
+    fields: dict[str, Any] = {column: getattr(row, column) for column in ROUTING_COLUMNS}
+    try:
+        return _OUTGOING_MESSAGE.validate_python({**row.payload, **fields, "kind": row.kind})
+    except ValidationError as error:
+        raise UnreadableRow(f"outbox row {row.id} ({row.kind!r}): {error}") from error
 
 
 def month_of(instant: datetime, zone: ZoneInfo) -> str:
@@ -41,21 +152,16 @@ def reply_row(
     in a 1:1 chat through the 1:1 send API, to the sender."""
     sender = message.sender.staff_id
     in_group = message.is_group
-    return OutboxMessage(
-        dedup_key=f"reply:{message.msg_id}:{sequence}",
-        kind=KIND_REPLY,
+    answer = ReplyMessage(
+        title=REPLY_TITLE,
+        text=reply.text,
+        at_user_ids=[sender] if sender and in_group else [],
         conversation_id=message.conversation_id if in_group else None,
         user_ids=[sender] if sender and not in_group else [],
-        payload={
-            "title": REPLY_TITLE,
-            "text": reply.text,
-            "at_user_ids": [sender] if sender and in_group else [],
-        },
         session_webhook=message.session_webhook,
         session_webhook_expires_at=message.session_webhook_expires_at,
-        next_attempt_at=now,
-        created_at=now,
     )
+    return outbox_row(answer, dedup_key=f"reply:{message.msg_id}:{sequence}", now=now)
 
 
 def card_row_key(out_track_id: str) -> str:
@@ -75,24 +181,16 @@ def card_row(
     """The outbox row delivering ``card`` into a group (``conversation_id``) or privately into
     each of ``staff_ids``' chat with the robot (at most :data:`MAX_PRIVATE_CARD_SPACES`); one
     row per card id, however often it is queued."""
-    if (conversation_id is None) == (not staff_ids):
-        raise ValueError("a card goes either into a group or to people")
-    if len(staff_ids) > MAX_PRIVATE_CARD_SPACES:
-        raise ValueError(f"a private card goes to at most {MAX_PRIVATE_CARD_SPACES} people")
-    return OutboxMessage(
-        dedup_key=card_row_key(card.out_track_id),
-        kind=KIND_CARD,
+    delivery = CardDelivery(
+        out_track_id=card.out_track_id,
+        public=card.public_variables(language),
+        private={staff_id: dict(values) for staff_id, values in card.private.items()},
+        mentions=dict(card.mentions),
         conversation_id=conversation_id,
         user_ids=list(staff_ids),
-        payload={
-            "out_track_id": card.out_track_id,
-            "public": card.public_variables(language),
-            "private": {staff_id: dict(values) for staff_id, values in card.private.items()},
-            "mentions": dict(card.mentions),
-        },
-        essential=essential,
-        next_attempt_at=now,
-        created_at=now,
+    )
+    return outbox_row(
+        delivery, dedup_key=card_row_key(card.out_track_id), now=now, essential=essential
     )
 
 
@@ -100,14 +198,8 @@ def group_row(
     dedup_key: str, *, title: str, body: str, conversation_id: str, now: datetime
 ) -> OutboxMessage:
     """A markdown robot message into a group: its read status can be asked for later."""
-    return OutboxMessage(
-        dedup_key=dedup_key,
-        kind=KIND_GROUP,
-        conversation_id=conversation_id,
-        payload={"title": title, "text": body},
-        next_attempt_at=now,
-        created_at=now,
-    )
+    message = GroupMessage(conversation_id=conversation_id, title=title, text=body)
+    return outbox_row(message, dedup_key=dedup_key, now=now)
 
 
 def card_update_row(
@@ -119,10 +211,5 @@ def card_update_row(
     now: datetime,
 ) -> OutboxMessage:
     """The outbox row changing a delivered card; ``version`` tells successive updates apart."""
-    return OutboxMessage(
-        dedup_key=f"card-update:{out_track_id}:{version}",
-        kind=KIND_CARD_UPDATE,
-        payload={"out_track_id": out_track_id, "public": public, "private": private or {}},
-        next_attempt_at=now,
-        created_at=now,
-    )
+    update = CardUpdate(out_track_id=out_track_id, public=public, private=private or {})
+    return outbox_row(update, dedup_key=f"card-update:{out_track_id}:{version}", now=now)

@@ -46,6 +46,7 @@ from sqlmodel import col, select
 
 import sandbox.state
 from core.cards import out_track_id
+from core.outgoing import CardDelivery, CardUpdate, GroupMessage, ReplyMessage, outgoing_message
 from core.settings import ScheduleSettings
 from jobs.lifecycle import shifts_due
 from planner.conflicts import Refusal
@@ -726,7 +727,7 @@ def row_label(row: OutboxMessage) -> str:
 def metered(row: OutboxMessage) -> bool:
     """Whether sending the row cost a metered OpenAPI call: all but session-webhook replies
     (stored without a processQueryKey, which only the robot send APIs return)."""
-    return not (row.kind == "reply" and row.process_query_key is None)
+    return not (isinstance(outgoing_message(row), ReplyMessage) and row.process_query_key is None)
 
 
 def _canonical(value: object) -> str:
@@ -734,22 +735,17 @@ def _canonical(value: object) -> str:
 
 
 def _row_key(row: OutboxMessage) -> DeliveryKey:
-    payload = row.payload
-    if row.kind == "card":
-        return ("card", str(payload["out_track_id"]))
-    if row.kind == "card_update":
-        private = payload.get("private") or {}
-        return (
-            "update",
-            str(payload["out_track_id"]),
-            _canonical(payload["public"]),
-            _canonical(private),
-        )
-    title = payload.get("title")
-    text = str(payload["text"])
-    if row.user_ids:
-        return ("message", None, tuple(row.user_ids), title, text)
-    return ("message", row.conversation_id, (), title, text)
+    message = outgoing_message(row)
+    match message:
+        case CardDelivery():
+            return ("card", message.out_track_id)
+        case CardUpdate():
+            public, private = _canonical(message.public), _canonical(message.private)
+            return ("update", message.out_track_id, public, private)
+        case ReplyMessage() if message.user_ids:
+            return ("message", None, tuple(message.user_ids), message.title, message.text)
+        case ReplyMessage() | GroupMessage():
+            return ("message", message.conversation_id, (), message.title, message.text)
 
 
 def _message_key(message: SentMessage) -> DeliveryKey:
@@ -851,11 +847,11 @@ def recipients(deliveries: Deliveries, kind: str) -> dict[int, Counter[str]]:
     found: dict[int, Counter[str]] = defaultdict(Counter)
     prefix = f"ds-{kind}-"
     for row in deliveries.rows:
-        card_id = str(row.payload.get("out_track_id", ""))
-        if row.kind != "card" or not card_id.startswith(prefix):
+        card = outgoing_message(row)
+        if not isinstance(card, CardDelivery) or not card.out_track_id.startswith(prefix):
             continue
-        shift_id, _, _ = card_id.removeprefix(prefix).partition("-")
-        for staff_id in row.user_ids:
+        shift_id, _, _ = card.out_track_id.removeprefix(prefix).partition("-")
+        for staff_id in card.user_ids:
             found[int(shift_id)][staff_id] += deliveries.count(row)
     return dict(found)
 

@@ -19,10 +19,25 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from bot.outbox import OutboxSender, RateLimiter, retry_delay
+from core.cards import Button, Card
 from core.clock import ManualClock
 from core.incoming import ChatMessage, Sender
 from core.openapi import OpenApiClient
-from core.outgoing import KIND_GROUP, KIND_REPLY, month_of, reply_row
+from core.outgoing import (
+    CardDelivery,
+    CardUpdate,
+    GroupMessage,
+    OutboxKind,
+    OutgoingMessage,
+    ReplyMessage,
+    card_row,
+    card_update_row,
+    group_row,
+    month_of,
+    outbox_row,
+    outgoing_message,
+    reply_row,
+)
 from core.router import Reply
 from core.settings import Settings, load_settings
 from sandbox import Sandbox
@@ -101,15 +116,8 @@ async def ob(sb: Sandbox, sessions: SessionFactory) -> AsyncIterator[Outbox]:
 
 
 def _group_row(key: str, cid: str, *, due: datetime, essential: bool = True) -> OutboxMessage:
-    return OutboxMessage(
-        dedup_key=key,
-        kind=KIND_GROUP,
-        conversation_id=cid,
-        payload={"title": "DingShift", "text": key},
-        essential=essential,
-        next_attempt_at=due,
-        created_at=due,
-    )
+    message = GroupMessage(conversation_id=cid, title="DingShift", text=key)
+    return outbox_row(message, dedup_key=key, now=due, essential=essential)
 
 
 def _message(
@@ -134,13 +142,11 @@ def _message(
 
 
 async def test_due_rows_are_sent_oldest_first_and_metered(sb: Sandbox, ob: Outbox) -> None:
-    private = OutboxMessage(
+    # A private reply: no session webhook, so the OpenAPI.
+    private = outbox_row(
+        ReplyMessage(title="DingShift", text="private", user_ids=["u-bob"]),
         dedup_key="private",
-        kind=KIND_REPLY,  # a private reply: no session webhook, so the OpenAPI
-        user_ids=["u-bob"],
-        payload={"title": "DingShift", "text": "private"},
-        next_attempt_at=START - timedelta(seconds=30),
-        created_at=START,
+        now=START - timedelta(seconds=30),
     )
     await ob.add(
         _group_row("second", ob.cid, due=START - timedelta(minutes=1)),
@@ -294,6 +300,95 @@ async def test_a_reply_in_a_one_to_one_chat_without_its_webhook_goes_one_to_one(
     [sent] = sb.sent_messages()
     assert (sent.via, sent.user_ids, sent.text) == ("oto_send", ("u-ada",), "only for you")
     assert sb.sent_messages(ob.cid) == []
+
+
+# -- rows and typed messages ---------------------------------------------------------------------
+
+
+def _built(kind: OutboxKind) -> tuple[OutboxMessage, OutgoingMessage, dict[str, Any]]:
+    """A row of ``kind`` from its builder, the message it must read back as, and its payload as
+    stored (rows queued before the typed messages have it too, and must still be sent)."""
+    expires = START + timedelta(minutes=90)
+    payload: dict[str, Any]
+    match kind:
+        case OutboxKind.REPLY:
+            chat = _message("cid-1", webhook="https://hook", expires_at=expires, now=START)
+            reply = ReplyMessage(
+                title="DingShift",
+                text="hi",
+                at_user_ids=["u-ada"],
+                conversation_id="cid-1",
+                session_webhook="https://hook",
+                session_webhook_expires_at=expires,
+            )
+            payload = {"title": "DingShift", "text": "hi", "at_user_ids": ["u-ada"]}
+            return reply_row(chat, Reply("hi"), sequence=0, now=START), reply, payload
+        case OutboxKind.GROUP:
+            row = group_row("announce:7", title="T", body="B", conversation_id="cid-1", now=START)
+            payload = {"title": "T", "text": "B"}
+            return row, GroupMessage(conversation_id="cid-1", title="T", text="B"), payload
+        case OutboxKind.CARD:
+            card = Card(
+                out_track_id="ds-confirm-7",
+                title="Sat",
+                body="Food bank",
+                status="1/2",
+                shift_id=7,
+                buttons=[Button("OK", "confirm", 7)],
+                private={"u-ada": {"my_status": "confirmed"}},
+                mentions={"u-ada": "Ada"},
+            )
+            row = card_row(card, language="en", now=START, staff_ids=["u-ada", "u-bob"])
+            payload = {
+                "out_track_id": "ds-confirm-7",
+                "public": card.public_variables("en"),
+                "private": {"u-ada": {"my_status": "confirmed"}},
+                "mentions": {"u-ada": "Ada"},
+            }
+            delivery = CardDelivery(**payload, user_ids=["u-ada", "u-bob"])
+            return row, delivery, payload
+        case OutboxKind.CARD_UPDATE:
+            row = card_update_row(
+                "ds-confirm-7", public={"status": "2/2"}, version="v2", now=START
+            )
+            update = CardUpdate(out_track_id="ds-confirm-7", public={"status": "2/2"})
+            payload = {"out_track_id": "ds-confirm-7", "public": {"status": "2/2"}, "private": {}}
+            return row, update, payload
+
+
+@pytest.mark.parametrize("kind", list(OutboxKind))
+async def test_a_built_row_reads_back_as_its_typed_message(ob: Outbox, kind: OutboxKind) -> None:
+    row, message, payload = _built(kind)
+    await ob.add(row)
+
+    stored = await ob.only_row()
+
+    assert (stored.kind, stored.payload) == (kind, payload)
+    assert outgoing_message(stored) == message
+
+
+async def test_an_unreadable_row_is_given_up_and_the_rest_still_go_out(
+    sb: Sandbox, ob: Outbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken_card, _, _ = _built(OutboxKind.CARD)
+    broken_card.payload = {"out_track_id": "ds-confirm-7"}  # no variables
+    unknown = _group_row("from a newer version", ob.cid, due=START)
+    unknown.kind = "sticker"
+    await ob.add(broken_card, unknown, _group_row("fine", ob.cid, due=START))
+
+    with caplog.at_level(logging.ERROR, logger="bot.outbox"):
+        assert await ob.sender().send_due() == 3
+
+    rows = await ob.rows()
+    for key in ("card:ds-confirm-7", "from a newer version"):
+        assert rows[key].status == OutboxStatus.FAILED
+        assert rows[key].last_error is not None
+    assert "public" in (rows["card:ds-confirm-7"].last_error or "")
+    assert "sticker" in (rows["from a newer version"].last_error or "")
+    assert rows["fine"].status == OutboxStatus.SENT
+    assert [m.text for m in sb.sent_messages()] == ["fine"]
+    assert sb.requests("/v1.0/card/") == []
+    assert caplog.text.count("outbox message unreadable") == 2
 
 
 # -- retries --------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from sqlmodel import select
 
 from bot.app import BotApp
 from core.clock import ManualClock
+from core.outgoing import CardDelivery, outgoing_message
 from core.settings import Settings
 from sandbox import Sandbox
 from services.render import day_label
@@ -35,8 +36,9 @@ async def _tap(sb: Sandbox, staff_id: str, out_track_id: str, action: str, shift
 async def _optional_cards(app: BotApp) -> list[str]:
     """The cards queued as optional (dropped first when the monthly API budget is spent)."""
     async with app.sessions() as session:
-        rows = await session.exec(select(OutboxMessage).where(OutboxMessage.kind == "card"))
-        return [row.payload["out_track_id"] for row in rows.all() if not row.essential]
+        rows = (await session.exec(select(OutboxMessage))).all()
+    optional = [outgoing_message(row) for row in rows if not row.essential]
+    return [message.out_track_id for message in optional if isinstance(message, CardDelivery)]
 
 
 async def _steps(app: BotApp, shift_id: int) -> dict[str, str]:

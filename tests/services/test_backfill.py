@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.outgoing import OutboxKind
 from core.settings import Settings, load_settings
 from services.backfill import TakeOutcome, open_vacancy, take_offer
 from storage.database import SessionFactory
@@ -159,7 +160,9 @@ async def test_a_rush_of_takers_fills_the_seat_exactly_once(sessions: SessionFac
     async with sessions() as session:
         assert await seats_taken(session=session, shift_id=shift_id) == 2
         updates = (
-            await session.exec(select(OutboxMessage).where(OutboxMessage.kind == "card_update"))
+            await session.exec(
+                select(OutboxMessage).where(OutboxMessage.kind == OutboxKind.CARD_UPDATE)
+            )
         ).all()
     # five lost cards closed; the group card is not out yet, so it is not updated
     assert len(updates) == 5

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlmodel import col, select
 
-from core.outgoing import KIND_CARD, MAX_PRIVATE_CARD_SPACES
+from core.outgoing import MAX_PRIVATE_CARD_SPACES, CardDelivery, outgoing_message
 from services.shift_cards import queue_notice
 from storage.database import SessionFactory
 from storage.models import OutboxMessage
@@ -39,15 +39,16 @@ async def test_a_notice_is_one_card_per_twenty_people_and_is_queued_once(
 
     async with sessions() as session:
         rows = (await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))).all()
-    assert [row.payload["out_track_id"] for row in rows] == [
+    cards = [card for card in map(outgoing_message, rows) if isinstance(card, CardDelivery)]
+    assert len(cards) == len(rows)  # every row delivers a card
+    assert [card.out_track_id for card in cards] == [
         "ds-remind-7-en",
         "ds-remind-7-en-1",
         "ds-remind-7-en-2",
     ]
-    assert [len(row.user_ids) for row in rows] == [20, 20, 5]
-    assert [person for row in rows for person in row.user_ids] == people
-    assert {row.kind for row in rows} == {KIND_CARD}
-    assert all(row.conversation_id is None for row in rows)
-    for row in rows:
-        assert set(row.payload["private"]) == set(row.user_ids)
-        assert {values["my_status"] for values in row.payload["private"].values()} == {"confirmed"}
+    assert [len(card.user_ids) for card in cards] == [20, 20, 5]
+    assert [person for card in cards for person in card.user_ids] == people
+    assert all(card.conversation_id is None for card in cards)
+    for card in cards:
+        assert set(card.private) == set(card.user_ids)
+        assert {values["my_status"] for values in card.private.values()} == {"confirmed"}

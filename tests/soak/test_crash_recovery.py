@@ -44,6 +44,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from core.outgoing import GroupMessage, ReplyMessage, outgoing_message
 from sandbox import Sandbox
 from sandbox.templates import SHIPPED_CARD_TEMPLATE
 from storage.database import SessionFactory
@@ -217,6 +218,10 @@ async def test_killing_the_bot_at_random_loses_nothing_and_repeats_only_in_fligh
     assert working >= MIN_KILLS // 4, "kills should catch the bot with work to finish"
     assert_week_complete(report)
     assert unexplained == [], unexplained
-    robot_messages = {row_label(row) for row in deliveries.rows if not row.kind.startswith("card")}
+    robot_messages = {
+        row_label(row)
+        for row in deliveries.rows
+        if isinstance(outgoing_message(row), ReplyMessage | GroupMessage)
+    }
     assert robot_messages <= ROBOT_MESSAGES, robot_messages
     assert set(shown_twice) <= ROBOT_MESSAGES, shown_twice

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from core.outgoing import GroupMessage, ReplyMessage, outgoing_message
 from sandbox import Sandbox
 from storage.database import SessionFactory
 from storage.models import HOLDS_A_SEAT, Assignment, Offer, OutboxStatus, Shift
@@ -107,7 +108,8 @@ class WeekReport:
     @property
     def messages(self) -> int:
         """Chat messages the bot queued (not cards or card updates)."""
-        return sum(1 for row in self.deliveries.rows if not row.kind.startswith("card"))
+        chat = (outgoing_message(row) for row in self.deliveries.rows)
+        return sum(1 for message in chat if isinstance(message, ReplyMessage | GroupMessage))
 
     def line(self) -> str:
         delivered = sum(len(copies) for copies in self.deliveries.copies.values())
