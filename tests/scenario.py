@@ -26,7 +26,7 @@ from sqlmodel import SQLModel, col, select
 from bot.dispatch import Dispatcher
 from core.clock import ManualClock
 from core.incoming import CardAction, CardTap, ChatMessage, Sender
-from core.outgoing import KIND_CARD, KIND_REPLY
+from core.outgoing import KIND_CARD, KIND_GROUP, KIND_REPLY
 from core.router import Router
 from core.settings import Settings, load_settings
 from handlers.registry import ALL_COMMANDS
@@ -263,6 +263,10 @@ class Scenario:
         return await run_due_work(
             sessions=self.sessions, settings=self.settings, now=self.clock.now()
         )
+
+    async def group_messages(self) -> list[Queued]:
+        """The robot's own messages into groups (announcements), in order."""
+        return [row for row in await read_outbox(self.sessions) if row.kind == KIND_GROUP]
 
     async def cards(self) -> list[Queued]:
         """Every card queued for delivery, in order (updates to delivered cards aside)."""

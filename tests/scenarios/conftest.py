@@ -18,3 +18,10 @@ def settings() -> Settings:
 @pytest.fixture
 def scenario(sessions: SessionFactory, settings: Settings) -> Scenario:
     return Scenario(sessions, settings)
+
+
+@pytest.fixture
+async def ssp(scenario: Scenario) -> Scenario:
+    """A scenario with the SSP site, added in its group."""
+    await scenario.add_site()
+    return scenario
