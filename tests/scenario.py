@@ -95,11 +95,15 @@ class Queued:
     private: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     """A card's private variables, per staffId."""
 
+    def buttons(self) -> list[dict[str, str]]:
+        """A card's buttons, each with the params DingTalk hands back when it is tapped."""
+        buttons: list[dict[str, str]] = json.loads(self.public.get("buttons", "[]"))
+        return buttons
+
     def button(self, action: str) -> Mapping[str, str]:
-        """The card's button for ``action``: the params DingTalk hands back on a tap."""
-        for button in json.loads(self.public.get("buttons", "[]")):
+        for button in self.buttons():
             if button["action"] == action:
-                return dict(button)
+                return button
         raise AssertionError(f"{self.out_track_id} has no {action} button: {self.public}")
 
 
@@ -154,6 +158,27 @@ def label(day: date) -> str:
 
 def starts(day: date, at: time) -> datetime:
     return datetime.combine(day, at, tzinfo=ZONE)
+
+
+def shift_add(
+    day: date, hours: str = "09:00-12:00", need: int = 6, site: str = "SSP", extra: str = ""
+) -> str:
+    """The ``/shift add`` command for a shift on ``day``; ``extra`` holds further options."""
+    return f"/shift add site={site} date={day} time={hours} need={need} {extra}"
+
+
+def added_shift_id(reply: str) -> int:
+    """The id in ``/shift add``'s reply (in zh-HK), which must say the shift was added."""
+    assert "✅ 已新增 **#" in reply, reply
+    return int(reply.split("**#")[1].split("**", maxsplit=1)[0])
+
+
+def assert_nothing_changed(replies: Sequence[str], usage: str = "") -> None:
+    """Each reply refuses bad input in both languages, says nothing changed, shows ``usage``."""
+    for reply in replies:
+        assert "乜都冇改到" in reply, reply
+        assert "Nothing was changed" in reply, reply
+        assert usage in reply, reply
 
 
 class Scenario:
@@ -222,6 +247,14 @@ class Scenario:
         await self.dispatcher.on_message(message)
         return await self.replies_to(message)
 
+    async def say_each(self, posts: Sequence[str], *, as_: str | None = COORDINATOR) -> list[str]:
+        """Each of ``posts`` in turn (none @-mentioning anyone); the one reply to each."""
+        replies = []
+        for post in posts:
+            [reply] = await self.say(post, as_=as_)
+            replies.append(reply)
+        return replies
+
     async def join(self, staff_id: str, nick: str, options: str = "district=ssp lang=yue") -> str:
         """``staff_id`` registers as a volunteer with ``/join <options>`` in their 1:1 chat."""
         self.person(staff_id, nick)
@@ -252,11 +285,8 @@ class Scenario:
         extra: str = "",
     ) -> int:
         """A shift added with ``/shift add``; its id."""
-        [reply] = await self.say(
-            f"/shift add site={site} date={day} time={hours} need={need} {extra}"
-        )
-        assert "✅ 已新增 **#" in reply, reply
-        return int(reply.split("**#")[1].split("**")[0])
+        [reply] = await self.say(shift_add(day, hours, need, site, extra))
+        return added_shift_id(reply)
 
     async def run_due_work(self) -> int:
         """The scheduler's tick at the scenario's clock: lifecycle steps, changes, offers."""

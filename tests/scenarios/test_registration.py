@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from storage.models import ProcessedEvent, Volunteer
-from tests.scenario import Scenario
+from tests.scenario import Scenario, assert_nothing_changed
 
 
 async def test_join_then_me_in_chinese_with_full_width_input(scenario: Scenario) -> None:
@@ -39,12 +39,9 @@ async def test_join_with_bad_input_explains_in_both_languages_and_stores_nothing
         "/join district=ssp lang=yue colour=blue",
         '/join district="ssp lang=yue',
     )
-    replies = [reply for post in posts for reply in await scenario.say(post, as_=daisy)]
+    replies = await scenario.say_each(posts, as_=daisy)
 
-    assert len(replies) == len(posts)
-    for reply in replies:
-        assert "乜都冇改到" in reply
-        assert "Nothing was changed" in reply
+    assert_nothing_changed(replies)
     bad_district, missing, bad_avail, stray, unclosed = replies
     assert "district=「Mong Kok」唔啱" in bad_district
     assert "district=“Mong Kok” is not valid" in bad_district
@@ -53,8 +50,7 @@ async def test_join_with_bad_input_explains_in_both_languages_and_stores_nothing
     assert "avail=“someday” is not valid" in bad_avail
     assert "colour= is not an option of this command." in stray
     assert "A quotation mark is not closed" in unclosed
-    for reply in (bad_district, missing, bad_avail, stray):
-        assert "用法：/join district=<district>" in reply
+    assert_nothing_changed((bad_district, missing, bad_avail, stray), "用法：/join district=")
     assert await scenario.rows(Volunteer) == []
 
 

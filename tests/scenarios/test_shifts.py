@@ -5,10 +5,19 @@ The same through the SDK and the sandbox: tests/e2e/test_shifts.py and test_life
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time
 
 from storage.models import Shift, ShiftChange, ShiftStatus
-from tests.scenario import COORDINATOR, GROUP, Scenario, day_ahead, label, starts
+from tests.scenario import (
+    COORDINATOR,
+    GROUP,
+    Scenario,
+    assert_nothing_changed,
+    day_ahead,
+    label,
+    shift_add,
+    starts,
+)
 
 
 async def test_shift_add_replies_with_the_id_and_stores_the_details(ssp: Scenario) -> None:
@@ -32,17 +41,20 @@ async def test_shift_add_replies_with_the_id_and_stores_the_details(ssp: Scenari
 async def test_shift_add_refuses_unknown_sites_past_times_and_volunteers(ssp: Scenario) -> None:
     vic = await ssp.join("u-vol", "Vic")
     day = day_ahead(2)
-    [unknown] = await ssp.say(f"/shift add site=XYZ date={day} time=09:00-12:00 need=2")
-    [past] = await ssp.say("/shift add site=SSP date=2020-01-04 time=09:00-12:00 need=2")
-    [backwards] = await ssp.say(f"/shift add site=SSP date={day} time=12:00-09:00 need=2")
-    [volunteer] = await ssp.say(f"/shift add site=SSP date={day} time=09:00-12:00 need=2", as_=vic)
+    unknown, past, backwards = await ssp.say_each(
+        (
+            shift_add(day, site="XYZ"),
+            shift_add(date.fromisoformat("2020-01-04")),
+            shift_add(day, hours="12:00-09:00"),
+        )
+    )
+    [volunteer] = await ssp.say(shift_add(day), as_=vic)
 
     assert "There is no site with the code “XYZ”" in unknown
     assert "2020-01-04 09:00 已經過咗" in past
     assert "time=“12:00-09:00” is not valid" in backwards
     assert "/shift add 只限統籌或以上使用" in volunteer
-    for reply in (unknown, past, backwards, volunteer):
-        assert "乜都冇改到" in reply
+    assert_nothing_changed((unknown, past, backwards, volunteer))
     assert await ssp.rows(Shift) == []
 
 

@@ -12,7 +12,14 @@ import pytest
 from planner.recurrence import occurrences, parse_rule
 from services.render import day_label
 from storage.models import Shift, ShiftStatus, ShiftTemplate, Site
-from tests.scenario import COORDINATOR, GROUP, ZONE, Scenario, day_ahead
+from tests.scenario import (
+    COORDINATOR,
+    GROUP,
+    ZONE,
+    Scenario,
+    assert_nothing_changed,
+    day_ahead,
+)
 
 KT_GROUP = "cid-kt"
 VIEWER = "u-vera"
@@ -60,7 +67,7 @@ async def test_bad_site_adds_are_explained_in_both_languages_and_store_nothing(
         "/site add TM district=tm",
         "/site add TM 屯門 district=tm,yl",
     )
-    replies = [reply for post in posts for reply in await staff.say(post)]
+    replies = await staff.say_each(posts)
     [refused] = await staff.say("/site add VV Val's place district=ssp", as_=VOLUNTEER)
 
     duplicate, bad_district, bad_code, no_name, two_districts = replies
@@ -70,10 +77,7 @@ async def test_bad_site_adds_are_explained_in_both_languages_and_store_nothing(
     assert "The site code “S” is not valid" in bad_code
     assert "Please write the site's name after the code TM." in no_name
     assert "A site belongs to exactly one district." in two_districts
-    for reply in replies:
-        assert "乜都冇改到" in reply
-        assert "Nothing was changed" in reply
-        assert "用法：/site add <code> <name> district=<district>" in reply
+    assert_nothing_changed(replies, "用法：/site add <code> <name> district=<district>")
     assert "/site add 只限統籌或以上使用。" in refused
     assert [site.code for site in await staff.rows(Site)] == ["SSP"]
 
@@ -137,7 +141,7 @@ async def test_bad_template_adds_are_explained_and_store_nothing(staff: Scenario
         TEMPLATE.replace("need=6", "need=0"),
         TEMPLATE.replace(" Packing", ""),
     )
-    replies = [reply for post in posts for reply in await staff.say(post)]
+    replies = await staff.say_each(posts)
     [refused] = await staff.say(TEMPLATE, as_=VIEWER)
 
     bad_rule, backwards, unknown_site, nobody, no_name = replies
@@ -146,10 +150,7 @@ async def test_bad_template_adds_are_explained_and_store_nothing(staff: Scenario
     assert "There is no site with the code “nope”. `/site list` shows the sites." in unknown_site
     assert "need=“0” is not valid" in nobody
     assert "Give the template a name" in no_name
-    for reply in replies:
-        assert "乜都冇改到" in reply
-        assert "Nothing was changed" in reply
-        assert "用法：/template add <name> site=<code> every=<rule>" in reply
+    assert_nothing_changed(replies, "用法：/template add <name> site=<code> every=<rule>")
     assert "只限統籌或以上使用" in refused
     assert await staff.rows(ShiftTemplate) == []
     assert await staff.rows(Shift) == []
