@@ -15,6 +15,7 @@ from sandbox import Sandbox
 from sandbox.templates import SHIPPED_CARD_TEMPLATE
 from storage.models import Assignment, AssignmentState, Shift, Site, Volunteer
 from storage.volunteers import register_volunteer
+from tests.scenario import added_shift_id, shift_add
 
 ZONE = ZoneInfo("Asia/Hong_Kong")
 COORDINATOR = "u-coord"
@@ -102,11 +103,7 @@ class Chat:
         site: str = "SSP",
         extra: str = "",
     ) -> int:
-        reply = await self.say(
-            f"/shift add site={site} date={day} time={hours} need={need} {extra}"
-        )
-        assert "✅ 已新增 **#" in reply, reply
-        return int(reply.split("**#")[1].split("**")[0])
+        return added_shift_id(await self.say(shift_add(day, hours, need, site, extra)))
 
     async def shift(self, shift_id: int) -> Shift:
         async with self.bot.sessions() as session:
