@@ -26,7 +26,15 @@ from sqlmodel import SQLModel, col, select
 from bot.dispatch import Dispatcher
 from core.clock import ManualClock
 from core.incoming import CardAction, CardTap, ChatMessage, Sender
-from core.outgoing import KIND_CARD, KIND_GROUP, KIND_REPLY
+from core.outgoing import (
+    CardDelivery,
+    CardUpdate,
+    GroupMessage,
+    OutboxKind,
+    OutgoingMessage,
+    ReplyMessage,
+    outgoing_message,
+)
 from core.router import Router
 from core.settings import Settings, load_settings
 from handlers.registry import ALL_COMMANDS
@@ -111,19 +119,43 @@ async def read_outbox(sessions: SessionFactory) -> list[Queued]:
     """Every outbox row, in the order queued: the one place scenarios read the outbox."""
     async with sessions() as session:
         rows = (await session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))).all()
-    return [
-        Queued(
-            dedup_key=row.dedup_key,
-            kind=row.kind,
-            conversation_id=row.conversation_id,
-            user_ids=tuple(row.user_ids),
-            text=str(row.payload.get("text", "")),
-            out_track_id=str(row.payload.get("out_track_id", "")),
-            public=row.payload.get("public", {}),
-            private=row.payload.get("private", {}),
-        )
-        for row in rows
-    ]
+    return [_queued(row.dedup_key, outgoing_message(row)) for row in rows]
+
+
+def _queued(dedup_key: str, message: OutgoingMessage) -> Queued:
+    match message:
+        case ReplyMessage() | GroupMessage():
+            people = message.user_ids if isinstance(message, ReplyMessage) else []
+            return Queued(
+                dedup_key,
+                message.kind,
+                message.conversation_id,
+                tuple(people),
+                text=message.text,
+                out_track_id="",
+            )
+        case CardDelivery():
+            return Queued(
+                dedup_key,
+                message.kind,
+                message.conversation_id,
+                tuple(message.user_ids),
+                text="",
+                out_track_id=message.out_track_id,
+                public=message.public,
+                private=message.private,
+            )
+        case CardUpdate():
+            return Queued(
+                dedup_key,
+                message.kind,
+                None,
+                (),
+                text="",
+                out_track_id=message.out_track_id,
+                public=message.public,
+                private=message.private,
+            )
 
 
 @dataclass(frozen=True)
@@ -231,7 +263,7 @@ class Scenario:
         return [
             row.text
             for row in await read_outbox(self.sessions)
-            if row.kind == KIND_REPLY and row.dedup_key.startswith(prefix)
+            if row.kind == OutboxKind.REPLY and row.dedup_key.startswith(prefix)
         ]
 
     async def say(
@@ -296,11 +328,11 @@ class Scenario:
 
     async def group_messages(self) -> list[Queued]:
         """The robot's own messages into groups (announcements), in order."""
-        return [row for row in await read_outbox(self.sessions) if row.kind == KIND_GROUP]
+        return [row for row in await read_outbox(self.sessions) if row.kind == OutboxKind.GROUP]
 
     async def cards(self) -> list[Queued]:
         """Every card queued for delivery, in order (updates to delivered cards aside)."""
-        return [row for row in await read_outbox(self.sessions) if row.kind == KIND_CARD]
+        return [row for row in await read_outbox(self.sessions) if row.kind == OutboxKind.CARD]
 
     async def card(self, out_track_id: str) -> Queued:
         [found] = [card for card in await self.cards() if card.out_track_id == out_track_id]
