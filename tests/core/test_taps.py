@@ -110,14 +110,7 @@ class World:
 async def world(sessions: SessionFactory) -> World:
     """One shift with the people of :data:`PEOPLE` on it as given, and another with nobody."""
     async with sessions.begin() as session:
-        site = Site(
-            code="SSP",
-            name="Site",
-            district="sham-shui-po",
-            created_by="t",
-            created_at=NOW,
-            conversation_id="cid-ssp",
-        )
+        site = Site(code="S", name="S", district="sham-shui-po", created_by="t", created_at=NOW)
         session.add(site)
         await session.flush()
         assert site.id is not None
