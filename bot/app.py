@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 from bot.dispatch import Dispatcher
@@ -18,16 +19,35 @@ from core.openapi import OpenApiClient
 from core.outgoing import month_of
 from core.router import Router
 from core.settings import Settings
-from handlers.registry import ALL_COMMANDS
+from core.taps import TapRouter
+from handlers.registry import ALL_COMMANDS, ALL_TAPS
 from jobs.lifecycle import run_due_work
 from jobs.scheduler import build_scheduler
-from storage.database import create_engine, session_factory, upgrade_schema
+from storage.database import SessionFactory, create_engine, session_factory, upgrade_schema
 from storage.models import MonthlyUsage
 from storage.outbox import pending_messages
 from storage.templates import expand_all_templates
 from storage.usage import usage_for
 
 log = logging.getLogger(__name__)
+
+
+def build_dispatcher(
+    *,
+    sessions: SessionFactory,
+    settings: Settings,
+    clock: Clock,
+    on_committed: Callable[[], None],
+) -> Dispatcher:
+    """The dispatcher with every command and every card button: the one place that builds it."""
+    return Dispatcher(
+        sessions=sessions,
+        settings=settings,
+        clock=clock,
+        commands=Router(ALL_COMMANDS),
+        taps=TapRouter(ALL_TAPS),
+        on_committed=on_committed,
+    )
 
 
 class BotApp:
@@ -40,11 +60,10 @@ class BotApp:
         self.outbox = OutboxSender(
             sessions=self.sessions, client=self.client, settings=settings, clock=self.clock
         )
-        self.dispatcher = Dispatcher(
+        self.dispatcher = build_dispatcher(
             sessions=self.sessions,
             settings=settings,
             clock=self.clock,
-            router=Router(ALL_COMMANDS),
             on_committed=self.outbox.wake,
         )
         self._sender_task: asyncio.Task[None] | None = None

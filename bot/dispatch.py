@@ -18,7 +18,7 @@ from core.cards import MERGE_BY_KEY, ack_response
 from core.clock import Clock
 from core.commands import CommandSyntaxError, parse_command
 from core.incoming import CardTap, ChatMessage
-from core.messages import Language, bilingual, reader_language, text
+from core.messages import Language, bilingual, reader_language
 from core.outgoing import month_of, reply_row
 from core.router import (
     CommandContext,
@@ -30,7 +30,7 @@ from core.router import (
     usage_reply,
 )
 from core.settings import Settings
-from handlers.card_actions import TapContext, TapResult, handle_tap
+from core.taps import TapContext, TapRefused, TapResult, TapRouter
 from planner.permissions import Role
 from storage.database import SessionFactory
 from storage.events import DuplicateEvent, find_processed, record_processed
@@ -59,13 +59,15 @@ class Dispatcher:
         sessions: SessionFactory,
         settings: Settings,
         clock: Clock,
-        router: Router,
+        commands: Router,
+        taps: TapRouter,
         on_committed: Callable[[], None],
     ) -> None:
         self._sessions = sessions
         self._settings = settings
         self._clock = clock
-        self._router = router
+        self._commands = commands
+        self._taps = taps
         self._on_committed = on_committed
 
     async def on_message(self, message: ChatMessage) -> Outcome:
@@ -124,15 +126,7 @@ class Dispatcher:
                     session=session, key=key, ack="{}", processed_at=now
                 )
                 volunteer = await find_volunteer(session=session, staff_id=tap.staff_id)
-                context = TapContext(
-                    session=session,
-                    tap=tap,
-                    settings=self._settings,
-                    now=now,
-                    volunteer=volunteer,
-                    language=self._language_of(volunteer),
-                )
-                result = await self._run_tap(context)
+                result = await self._run_tap(session, tap, now=now, volunteer=volunteer)
                 response = ack_response(
                     status=result.status,
                     my_status=result.my_status,
@@ -151,13 +145,29 @@ class Dispatcher:
         self._on_committed()
         return Outcome(ack=response)
 
-    async def _run_tap(self, context: TapContext) -> TapResult:
+    async def _run_tap(
+        self, session: AsyncSession, tap: CardTap, *, now: datetime, volunteer: Volunteer | None
+    ) -> TapResult:
+        language = self._language_of(volunteer)
         try:
-            async with context.session.begin_nested():
-                return await handle_tap(context)
+            # A savepoint, so that a tap refused or failing half-way leaves nothing behind.
+            async with session.begin_nested():
+                spec, card = await self._taps.admit(tap, session=session, volunteer=volunteer)
+                context = TapContext(
+                    session=session,
+                    tap=tap,
+                    card=card,
+                    settings=self._settings,
+                    now=now,
+                    volunteer=volunteer,
+                    language=language,
+                )
+                return await spec.handler(context)
+        except TapRefused as refused:
+            return TapResult.refusal(language, refused.message_key, **refused.params)
         except Exception:
-            log.exception("card tap failed", extra={"out_track_id": context.tap.out_track_id})
-            return TapResult(my_status=text("card.failed", context.language), accepted=False)
+            log.exception("card tap failed", extra={"out_track_id": tap.out_track_id})
+            return TapResult.refusal(language, "card.failed")
 
     def _language_of(self, volunteer: Volunteer | None) -> Language:
         preference = volunteer.language_preference if volunteer else None
@@ -186,7 +196,7 @@ class Dispatcher:
         role: Role,
         regions: tuple[str, ...],
     ) -> list[Reply]:
-        specs = self._router.specs
+        specs = self._commands.specs
         try:
             command = parse_command(message.text)
         except CommandSyntaxError as error:
@@ -198,7 +208,7 @@ class Dispatcher:
             ]
         if command is None:
             return [Reply(overview(specs, language))]
-        found = self._router.find(command)
+        found = self._commands.find(command)
         if found is None:
             unknown = bilingual("error.unknown_command", language, command="/" + command.name)
             return [Reply(f"{unknown}\n\n{overview(specs, language)}")]
@@ -221,7 +231,7 @@ class Dispatcher:
 
     async def _run(self, spec: CommandSpec, context: CommandContext) -> list[Reply]:
         try:
-            self._router.check(spec, context.command, context.role)
+            self._commands.check(spec, context.command, context.role)
             # A savepoint, so that a handler refusing bad input half-way leaves nothing behind.
             async with context.session.begin_nested():
                 return await spec.handler(context)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -22,14 +23,44 @@ MERGE_BY_KEY = {"updateCardDataByKey": True, "updatePrivateDataByKey": True}
 """``cardUpdateOptions`` for every update: without it DingTalk replaces all card data."""
 
 
+# A kind is one word without hyphens (``confirm``, ``change_3``), so that the first hyphen after
+# it ends it and the id can be read back.
+_KIND = r"[a-z0-9_]+"
+_CARD_ID = re.compile(
+    rf"ds-(?P<kind>{_KIND})-(?P<shift_id>0|[1-9][0-9]*)(?:-(?P<suffix>.+))?", re.DOTALL
+)
+
+
+@dataclass(frozen=True)
+class CardId:
+    """One of our card ids, read back: what kind of card, about which shift, for whom."""
+
+    kind: str
+    shift_id: int
+    suffix: str | None
+    """As given to :func:`out_track_id`, or the hash that stands for it in a long id."""
+
+
 def out_track_id(kind: str, shift_id: int, suffix: str | None = None) -> str:
     """``ds-confirm-42``, ``ds-offer-42-u17``, ``ds-remind-42-en``; a long one is shortened by a
     stable hash of its suffix."""
+    if not re.fullmatch(_KIND, kind):
+        raise ValueError(f"card kind {kind!r} is not one lower-case word")
     card_id = f"ds-{kind}-{shift_id}" + (f"-{suffix}" if suffix else "")
     if len(card_id) <= MAX_OUT_TRACK_ID:
         return card_id
     digest = hashlib.sha256(card_id.encode()).hexdigest()[:16]
     return f"ds-{kind}-{shift_id}-{digest}"
+
+
+def parse_out_track_id(card_id: str) -> CardId | None:
+    """The inverse of :func:`out_track_id`; None for an id we did not make."""
+    found = _CARD_ID.fullmatch(card_id)
+    if found is None:
+        return None
+    return CardId(
+        kind=found["kind"], shift_id=int(found["shift_id"]), suffix=found["suffix"] or None
+    )
 
 
 def fit(value: str, more: str = "…") -> str:

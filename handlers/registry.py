@@ -1,9 +1,12 @@
-"""Every command the bot understands, in ``/help`` order: the one place to add a command."""
+"""Every command the bot understands, in ``/help`` order, and every card button: the one place to
+add a command or a button."""
 
 from __future__ import annotations
 
 from core.router import CommandSpec
+from core.taps import Audience, TapSpec
 from handlers.assignments import ASSIGN, ROSTER, UNASSIGN
+from handlers.card_actions import confirm, decline, take
 from handlers.help import HELP
 from handlers.roles import ROLE_GRANT, ROLE_LIST, ROLE_REVOKE
 from handlers.shifts import SHIFT_ADD, SHIFT_CANCEL, SHIFT_EDIT, SHIFT_LIST, SHIFT_PUBLISH
@@ -33,4 +36,12 @@ ALL_COMMANDS: tuple[CommandSpec, ...] = (
     ROLE_GRANT,
     ROLE_REVOKE,
     ROLE_LIST,
+)
+
+# The kinds of card are the ``<kind>`` of their ids (core.cards): the group's confirm card, and the
+# private nudge, reminder and offer cards (services.shift_cards, services.backfill, jobs.steps).
+ALL_TAPS: tuple[TapSpec, ...] = (
+    TapSpec("confirm", confirm, frozenset({"confirm", "nudge"}), Audience.ON_THE_SHIFT),
+    TapSpec("decline", decline, frozenset({"confirm", "nudge", "remind"}), Audience.ON_THE_SHIFT),
+    TapSpec("take", take, frozenset({"offer"}), Audience.ADDRESSEE),
 )

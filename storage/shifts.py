@@ -66,14 +66,27 @@ async def seats_taken(*, session: AsyncSession, shift_id: int) -> int:
     return await _count(session, shift_id, HOLDS_A_SEAT)
 
 
-async def _count(session: AsyncSession, shift_id: int, states: Collection[str]) -> int:
-    result = await session.exec(
+async def _count(
+    session: AsyncSession, shift_id: int, states: Collection[str], volunteer_id: int | None = None
+) -> int:
+    query = (
         select(func.count())
         .select_from(Assignment)
         .where(Assignment.shift_id == shift_id)
         .where(col(Assignment.state).in_(states))
     )
+    if volunteer_id is not None:
+        query = query.where(Assignment.volunteer_id == volunteer_id)
+    result = await session.exec(query)
     return int(result.one())
+
+
+async def holds_assignment(
+    *, session: AsyncSession, shift_id: int, volunteer_id: int, states: Collection[str]
+) -> bool:
+    """Whether the volunteer is on the shift in one of ``states``. Counted, not loaded: a caller
+    that locks the shift afterwards then reads the assignment as it is under the lock."""
+    return await _count(session, shift_id, states, volunteer_id=volunteer_id) > 0
 
 
 async def bookings_of(

@@ -1,14 +1,12 @@
 """Scenario tests in-process: the commands and card taps without the SDK, the sandbox or the
 outbox sender, in milliseconds.
 
-:class:`Scenario` builds the dispatcher as ``bot/app.py`` wires it, on a real, migrated database
+:class:`Scenario` builds the dispatcher with ``bot.app.build_dispatcher``, as the bot does, on a
+real, migrated database
 and a :class:`~core.clock.ManualClock`, and feeds it the frozen values the SDK adapter would hand
 it (:class:`~core.incoming.ChatMessage`, :class:`~core.incoming.CardTap`). What the bot answers is
-read back from the outbox rows it queued. tests/e2e/ keeps checking the wire.
-
-Two seams are kept to one function each, because other work changes what they touch:
-:func:`build_dispatcher` (how the dispatcher gets its commands and taps) and :func:`read_outbox`
-(what an outbox row holds).
+read back, through the typed outgoing messages, from the outbox rows it queued
+(:func:`read_outbox`). tests/e2e/ keeps checking the wire.
 """
 
 from __future__ import annotations
@@ -23,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import SQLModel, col, select
 
-from bot.dispatch import Dispatcher
+from bot.app import build_dispatcher
 from core.clock import ManualClock
 from core.incoming import CardAction, CardTap, ChatMessage, Sender
 from core.outgoing import (
@@ -35,9 +33,7 @@ from core.outgoing import (
     ReplyMessage,
     outgoing_message,
 )
-from core.router import Router
 from core.settings import Settings, load_settings
-from handlers.registry import ALL_COMMANDS
 from jobs.lifecycle import run_due_work
 from storage.database import SessionFactory
 from storage.models import Assignment, OutboxMessage, Shift, Volunteer
@@ -71,19 +67,6 @@ def scenario_settings() -> Settings:
 
 def _nothing_to_wake() -> None:
     """No outbox sender runs in a scenario: the queued rows are what is checked."""
-
-
-def build_dispatcher(
-    sessions: SessionFactory, settings: Settings, clock: ManualClock
-) -> Dispatcher:
-    """The dispatcher as :class:`bot.app.BotApp` builds it; the one place scenarios build it."""
-    return Dispatcher(
-        sessions=sessions,
-        settings=settings,
-        clock=clock,
-        router=Router(ALL_COMMANDS),
-        on_committed=_nothing_to_wake,
-    )
 
 
 @dataclass(frozen=True)
@@ -220,7 +203,9 @@ class Scenario:
         self.sessions = sessions
         self.settings = settings
         self.clock = ManualClock(START)
-        self.dispatcher = build_dispatcher(sessions, settings, self.clock)
+        self.dispatcher = build_dispatcher(
+            sessions=sessions, settings=settings, clock=self.clock, on_committed=_nothing_to_wake
+        )
         self.people: dict[str, str] = {COORDINATOR: "美姐"}
         """staffId -> nickname of everyone who can speak."""
         self._event_ids = itertools.count(1)

@@ -99,3 +99,8 @@ def test_the_allowed_imports_have_no_cycle() -> None:
 def test_nothing_imports_the_composition_root() -> None:
     importers = {package for package, allowed in ALLOWED.items() if "bot" in allowed}
     assert importers <= {"bench", "tests"}
+
+
+def test_the_dispatcher_is_handed_its_handlers() -> None:
+    """bot/app.py gives the dispatcher its command and tap routers; it imports no handler."""
+    assert "handlers" not in imported_packages("bot")["bot/dispatch.py"]

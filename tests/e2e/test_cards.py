@@ -167,3 +167,22 @@ async def test_a_volunteer_who_declined_can_still_confirm_while_the_seat_is_free
     await sb.wait_for_ack(confirmed)
     assert (await _state(bot, shift_id, "u-ada"))[0] == AssignmentState.CONFIRMED
     assert sb.card_view(out_track_id, "u-ada")["status"] == "已確認 1/3"
+
+
+async def test_a_button_forged_to_name_another_shift_changes_nothing(
+    sb: Sandbox, bot: BotApp, card: tuple[Chat, int, str]
+) -> None:
+    """The tap's shift is its card's: Ada, on both shifts, cannot answer for the other one
+    through this card by editing the button's shift_id."""
+    chat, shift_id, out_track_id = card
+    other_id = await chat.add_shift(day_ahead(3), need=2)
+    assert "✅" in await chat.say(f"/assign {other_id} @Ada", at=("u-ada",))
+    tap = sb.tap_card("u-ada", out_track_id, {"action": "decline", "shift_id": other_id})
+    [ack] = await sb.wait_for_ack(tap)
+    assert "cardData" not in ack.response
+    view = sb.card_view(out_track_id, "u-ada")
+    assert view["my_status"] == "呢個掣喺呢張卡用唔到。"
+    assert view["last_result"] == "refused"
+    assert view["status"] == "已確認 0/3"
+    assert (await _state(bot, shift_id, "u-ada")) == (AssignmentState.INVITED, None)
+    assert (await _state(bot, other_id, "u-ada")) == (AssignmentState.INVITED, None)

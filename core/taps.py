@@ -1,0 +1,141 @@
+"""From a card tap to the handler that owns it, with the checks every tap shares.
+
+A tap names an action (the button's 回传参数) and arrives from a card whose id we chose
+(:mod:`core.cards`). Before any handler runs, the router refuses a card we did not make, an action
+no table row has, an action on a kind of card it does not belong to, a button whose shift is not
+its card's (a forged tap), and a tapper the tap is not for; the tapper is told why, privately, and
+nothing changes. A handler therefore sees only taps it owns, and takes the shift from the card.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from core.cards import CardId, out_track_id, parse_out_track_id
+from core.incoming import CardAction, CardTap
+from core.messages import Language, text
+from core.settings import Settings
+from storage.models import AssignmentState, Volunteer
+from storage.shifts import holds_assignment
+
+ANSWERING = frozenset(
+    {AssignmentState.INVITED, AssignmentState.CONFIRMED, AssignmentState.DECLINED}
+)
+"""The people a shift's cards ask for an answer; a decline can still be taken back."""
+
+
+class Audience(StrEnum):
+    """Who may tap a button."""
+
+    ON_THE_SHIFT = "on_the_shift"
+    """Anyone the card's shift asks for an answer (:data:`ANSWERING`), whoever it was sent to."""
+    ADDRESSEE = "addressee"
+    """Only the person the card was made for: its id's suffix is their staffId."""
+
+
+@dataclass(frozen=True)
+class TapContext:
+    session: AsyncSession
+    tap: CardTap
+    card: CardId
+    """The card tapped; its shift is the tap's shift."""
+    settings: Settings
+    now: datetime
+    volunteer: Volunteer | None
+    language: Language
+    """The tapper's language, for their private status."""
+
+
+@dataclass(frozen=True)
+class TapResult:
+    my_status: str
+    status: str | None = None
+    """The card's new public status; None leaves it as it is."""
+    accepted: bool = True
+
+    @classmethod
+    def refusal(cls, language: Language, message_key: str, /, **params: object) -> TapResult:
+        """Told privately to the tapper; the card's public status stays as it is."""
+        return cls(my_status=text(message_key, language, **params), accepted=False)
+
+
+TapHandler = Callable[[TapContext], Awaitable[TapResult]]
+
+
+@dataclass(frozen=True)
+class TapSpec:
+    """One kind of button: a row of the taps table."""
+
+    action: CardAction
+    handler: TapHandler
+    card_kinds: frozenset[str]
+    """The kinds of card (``confirm`` in ``ds-confirm-42``) that carry this button."""
+    audience: Audience
+
+
+class TapRefused(Exception):
+    """A tap that changes nothing; ``message_key`` tells the tapper why. Raised by the router,
+    or by a handler before it writes anything (its savepoint is rolled back)."""
+
+    def __init__(self, message_key: str, **params: object) -> None:
+        super().__init__(message_key)
+        self.message_key = message_key
+        self.params = params
+
+
+class TapRouter:
+    def __init__(self, specs: Sequence[TapSpec]) -> None:
+        self.specs = tuple(specs)
+        self._by_action: dict[str, TapSpec] = {}
+        for spec in self.specs:
+            if spec.action in self._by_action:
+                raise ValueError(f"card action {spec.action!r} registered twice")
+            self._by_action[spec.action] = spec
+
+    async def admit(
+        self, tap: CardTap, *, session: AsyncSession, volunteer: Volunteer | None
+    ) -> tuple[TapSpec, CardId]:
+        """The spec for ``tap`` and the card it came from; raises :class:`TapRefused` unless the
+        tap is one this card takes from this person."""
+        card = parse_out_track_id(tap.out_track_id)
+        spec = self._by_action.get(tap.action)
+        if card is None or spec is None or card.kind not in spec.card_kinds:
+            raise TapRefused("card.not_for_this_card")
+        if tap.shift_id != card.shift_id:
+            # The button's parameters name another shift than its card: not a button we made.
+            raise TapRefused("card.not_for_this_card")
+        await self._check_audience(spec.audience, tap, card, session=session, volunteer=volunteer)
+        return spec, card
+
+    @staticmethod
+    async def _check_audience(
+        audience: Audience,
+        tap: CardTap,
+        card: CardId,
+        *,
+        session: AsyncSession,
+        volunteer: Volunteer | None,
+    ) -> None:
+        match audience:
+            case Audience.ADDRESSEE:
+                # Rebuilt rather than compared with the suffix: a long id holds only its hash.
+                if tap.out_track_id != out_track_id(card.kind, card.shift_id, tap.staff_id):
+                    raise TapRefused("card.not_for_this_card")
+            case Audience.ON_THE_SHIFT:
+                on_the_shift = (
+                    volunteer is not None
+                    and volunteer.id is not None
+                    and await holds_assignment(
+                        session=session,
+                        shift_id=card.shift_id,
+                        volunteer_id=volunteer.id,
+                        states=ANSWERING,
+                    )
+                )
+                if not on_the_shift:
+                    raise TapRefused("card.not_on_shift", id=card.shift_id)
