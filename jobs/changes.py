@@ -30,12 +30,11 @@ from storage.shifts import find_shift, people_on
 
 async def notify_changes(deps: JobDeps, now: datetime) -> int:
     """Queue the messages and card updates for every change not yet told; returns how many."""
-    async with deps.sessions() as session:
-        change_ids = await unnotified_changes(session=session)
     return await each_in_own_transaction(
-        deps.sessions,
-        change_ids,
-        lambda session, change_id: _notify(session, change_id, deps.settings, now),
+        deps,
+        now=now,
+        due=lambda session: unnotified_changes(session=session),
+        step=_notify,
         what="change notification",
         id_name="change",
     )

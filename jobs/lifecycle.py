@@ -21,7 +21,6 @@ from jobs.steps import queue_announcement, queue_confirm_card, queue_nudges, que
 from planner.dates import MAX_HOURS_BEFORE
 from planner.lifecycle import DuePlan, Step, due_steps
 from services.timing import lifecycle_offsets, shift_progress
-from storage.database import SessionFactory
 from storage.lifecycle import handled_steps, record_steps, shifts_in_lifecycle
 from storage.models import Shift
 from storage.shifts import find_shift
@@ -47,12 +46,11 @@ def plan_for(
 
 
 async def shifts_due(
-    *, sessions: SessionFactory, schedule: ScheduleSettings, now: datetime
+    *, session: AsyncSession, schedule: ScheduleSettings, now: datetime
 ) -> list[int]:
     """The shifts with a lifecycle step due at ``now``, read without locking anything."""
     horizon = max(schedule.offsets().confirm, LONGEST_OFFSET)
-    async with sessions() as session:
-        candidates = await shifts_in_lifecycle(session=session, now=now, earliest_step=horizon)
+    candidates = await shifts_in_lifecycle(session=session, now=now, earliest_step=horizon)
     return [
         shift.id
         for shift, done in candidates
@@ -61,15 +59,16 @@ async def shifts_due(
 
 
 async def run_due_work(deps: JobDeps) -> int:
-    """The due-work job: do every lifecycle step due now, tell people of changes and expire
+    """The due-work job: tell people of changes, do every lifecycle step due now and expire
     offers past their deadline; returns how much was handled."""
     now = deps.clock.now()
-    shift_ids = await shifts_due(sessions=deps.sessions, schedule=deps.settings.schedule, now=now)
     handled = await notify_changes(deps, now)
+    # One transaction a shift: a failure on one shift leaves the others' progress standing.
     handled += await each_in_own_transaction(
-        deps.sessions,
-        shift_ids,
-        lambda session, shift_id: _advance(session, shift_id, deps.settings, now),
+        deps,
+        now=now,
+        due=lambda session: shifts_due(session=session, schedule=deps.settings.schedule, now=now),
+        step=_advance,
         what="lifecycle step",
         id_name="shift",
     )

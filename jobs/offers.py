@@ -29,12 +29,11 @@ log = logging.getLogger(__name__)
 
 async def expire_offers(deps: JobDeps, now: datetime) -> int:
     """Expire every open offer past its deadline; returns how many expired."""
-    async with deps.sessions() as session:
-        shift_ids = await shifts_with_expired_offers(session=session, now=now)
     return await each_in_own_transaction(
-        deps.sessions,
-        shift_ids,
-        lambda session, shift_id: _expire(session, shift_id, deps.settings, now),
+        deps,
+        now=now,
+        due=lambda session: shifts_with_expired_offers(session=session, now=now),
+        step=_expire,
         what="expiring offers",
         id_name="shift",
     )

@@ -1,8 +1,8 @@
 """What every job is given, and the one way a job works through its rows.
 
-A job is an async function of :class:`JobDeps`; it reads what is due without locking anything,
-then handles each row in a transaction of its own (:func:`each_in_own_transaction`), so one
-row's failure leaves the others' work standing and is retried on the next run.
+A job is an async function of :class:`JobDeps`. :func:`each_in_own_transaction` reads which rows
+are due without locking anything, then handles each in a transaction of its own, so one row's
+failure leaves the others' work standing and is retried on the next run.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -32,24 +33,33 @@ class JobDeps:
     """Call after committing outbox rows, so they are sent now rather than at the next poll."""
 
 
+Step = Callable[[AsyncSession, int, Settings, datetime], Awaitable[int]]
+"""Handles one row (by id) at ``now`` inside the transaction it is given; returns how much it
+did. It locks and reads its row again: the list of due ids was read without locks."""
+
+
 async def each_in_own_transaction(
-    sessions: SessionFactory,
-    ids: Iterable[int],
-    step: Callable[[AsyncSession, int], Awaitable[int]],
+    deps: JobDeps,
     *,
+    now: datetime,
+    due: Callable[[AsyncSession], Awaitable[Iterable[int]]],
+    step: Step,
     what: str,
     id_name: str,
 ) -> int:
-    """Run ``step`` for each id in a transaction of its own; returns the sum of what they did.
+    """Read the ids ``due`` (one read, no locks), then run ``step`` for each in a transaction of
+    its own; returns the sum of what the steps did.
 
     A failing step is rolled back and logged with ``what`` and the id (as ``id_name``), and the
-    next id goes on: its row is still due, so the next run tries it again.
+    next id goes on: the failed row is still due, so the next run tries it again.
     """
+    async with deps.sessions() as session:
+        ids = await due(session)
     done = 0
     for row_id in ids:
         try:
-            async with sessions.begin() as session:
-                done += await step(session, row_id)
+            async with deps.sessions.begin() as session:
+                done += await step(session, row_id, deps.settings, now)
         except Exception:
             log.exception("%s failed; retried next run", what, extra={id_name: row_id})
     return done
