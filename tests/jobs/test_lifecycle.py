@@ -30,6 +30,7 @@ async def _published_shifts(sessions: SessionFactory, count: int) -> list[int]:
     """``count`` published Saturday shifts at one site, with Ada and Ben on each."""
     async with sessions.begin() as session:
         site = await site_with_group(session)
+        assert site.id is not None
         people = [
             volunteer.id or 0
             for volunteer, _ in [
