@@ -33,7 +33,7 @@ class OutboxWakes:
 
 async def site_with_group(session: AsyncSession) -> Site:
     """The SSP site, whose group gets its shifts' announcements and confirm cards."""
-    site = await add_site(
+    return await add_site(
         session=session,
         code="SSP",
         name="SSP food bank",
@@ -42,8 +42,6 @@ async def site_with_group(session: AsyncSession) -> Site:
         created_by="u-coord",
         now=NOW,
     )
-    assert site.id is not None
-    return site
 
 
 @pytest.fixture
