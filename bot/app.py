@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from datetime import timedelta
 
 from bot.dispatch import Dispatcher
 from bot.outbox import OutboxSender
@@ -21,12 +20,12 @@ from core.router import Router
 from core.settings import Settings
 from core.taps import TapRouter
 from handlers.registry import ALL_COMMANDS, ALL_TAPS
-from jobs.lifecycle import run_due_work
+from jobs.runner import JobDeps
 from jobs.scheduler import build_scheduler
+from jobs.table import DUE_WORK_JOB, JOBS, job_named
 from storage.database import SessionFactory, create_engine, session_factory, upgrade_schema
 from storage.models import MonthlyUsage
 from storage.outbox import pending_messages
-from storage.templates import expand_all_templates
 from storage.usage import usage_for
 
 log = logging.getLogger(__name__)
@@ -67,12 +66,14 @@ class BotApp:
             on_committed=self.outbox.wake,
         )
         self._sender_task: asyncio.Task[None] | None = None
-        self.scheduler = build_scheduler(
+        self.job_deps = JobDeps(
+            sessions=self.sessions,
             settings=settings,
-            due_work=self.run_due_work,
-            expand_templates=self.expand_templates,
-            first_run=SystemClock().now(),
+            clock=self.clock,
+            client=self.client,
+            wake_outbox=self.outbox.wake,
         )
+        self.scheduler = build_scheduler(JOBS, self.job_deps, first_run=SystemClock().now())
         self.stopped = False
         # Imported here: the SDK binds DINGTALK_OPENAPI_ENDPOINT when first imported, and callers
         # such as `dingshift demo` set it only after they know the sandbox's port.
@@ -113,27 +114,13 @@ class BotApp:
             await self._sender_task
         return False
 
-    async def run_due_work(self) -> int:
-        """Send what the shifts' lifecycle asks for now; the scheduler calls it every tick."""
-        handled = await run_due_work(
-            sessions=self.sessions, settings=self.settings, now=self.clock.now()
-        )
-        if handled:
-            self.outbox.wake()
-        return handled
+    async def run_job(self, name: str) -> int:
+        """Run the job ``name`` of jobs.table now, as its scheduler tick would (demo and tests)."""
+        return await job_named(name).run(self.job_deps)
 
-    async def expand_templates(self) -> None:
-        """Roll every template's horizon forward (nightly)."""
-        now = self.clock.now()
-        async with self.sessions.begin() as session:
-            await expand_all_templates(
-                session=session,
-                today=now.astimezone(self.settings.org.zone).date(),
-                zone=self.settings.org.zone,
-                horizon=timedelta(weeks=self.settings.schedule.horizon_weeks),
-                created_by="dingshift",
-                now=now,
-            )
+    async def run_due_work(self) -> int:
+        """The due-work job now: what the demo and the tests call after moving the clock."""
+        return await self.run_job(DUE_WORK_JOB)
 
     async def wait_until_outbox_empty(self, within_seconds: float = 10.0) -> None:
         """Until every queued message has been sent or given up (demo and tests)."""

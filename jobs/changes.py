@@ -8,7 +8,6 @@ confirm card is out, an update of that card. The row is marked notified in the s
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -18,41 +17,34 @@ from core.messages import Language, Phrase, text
 from core.messages.shifts import FIELD_NAMES
 from core.outgoing import card_update_row
 from core.settings import Settings
+from jobs.runner import JobDeps, each_in_own_transaction
 from jobs.steps import by_language, site_group
 from planner.lifecycle import Step
 from services.backfill import follow_shift_change
 from services.render import shift_block, when_label
 from services.shift_cards import confirm_card, queue_notice
-from storage.database import SessionFactory
 from storage.lifecycle import find_change, handled_steps, unnotified_changes
 from storage.models import ON_SHIFT, Shift, ShiftChange, Site
 from storage.outbox import enqueue
 from storage.shifts import find_shift, people_on
 
-log = logging.getLogger(__name__)
 
-
-async def notify_changes(*, sessions: SessionFactory, settings: Settings, now: datetime) -> int:
+async def notify_changes(deps: JobDeps, now: datetime) -> int:
     """Queue the messages and card updates for every change not yet told; returns how many."""
-    async with sessions() as session:
-        change_ids = await unnotified_changes(session=session)
-    for change_id in change_ids:
-        try:
-            async with sessions.begin() as session:
-                await _notify(session, change_id, settings, now)
-        except Exception:
-            log.exception(
-                "change notification failed; retried next run", extra={"change": change_id}
-            )
-    return len(change_ids)
+    return await each_in_own_transaction(
+        deps,
+        now=now,
+        due=lambda session: unnotified_changes(session=session),
+        step=_notify,
+        what="change notification",
+        id_name="change",
+    )
 
 
-async def _notify(
-    session: AsyncSession, change_id: int, settings: Settings, now: datetime
-) -> None:
+async def _notify(session: AsyncSession, change_id: int, settings: Settings, now: datetime) -> int:
     change = await find_change(session=session, change_id=change_id)
     if change is None or change.notified_at is not None:
-        return
+        return 0  # told by a concurrent pass since the list was read
     # Locked like a take tap: the shift's open offers may be closed below.
     shift = await find_shift(session=session, shift_id=change.shift_id, for_update=True)
     found = await site_group(session, shift) if shift else None
@@ -79,6 +71,7 @@ async def _notify(
             await _update_card(session, change, shift=shift, site=site, settings=settings, now=now)
     change.notified_at = now
     session.add(change)
+    return 1
 
 
 def _change_text(

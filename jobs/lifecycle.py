@@ -16,11 +16,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.settings import ScheduleSettings, Settings
 from jobs.changes import notify_changes
 from jobs.offers import expire_offers
+from jobs.runner import JobDeps, each_in_own_transaction
 from jobs.steps import queue_announcement, queue_confirm_card, queue_nudges, queue_reminders
 from planner.dates import MAX_HOURS_BEFORE
 from planner.lifecycle import DuePlan, Step, due_steps
 from services.timing import lifecycle_offsets, shift_progress
-from storage.database import SessionFactory
 from storage.lifecycle import handled_steps, record_steps, shifts_in_lifecycle
 from storage.models import Shift
 from storage.shifts import find_shift
@@ -46,12 +46,11 @@ def plan_for(
 
 
 async def shifts_due(
-    *, sessions: SessionFactory, schedule: ScheduleSettings, now: datetime
+    *, session: AsyncSession, schedule: ScheduleSettings, now: datetime
 ) -> list[int]:
     """The shifts with a lifecycle step due at ``now``, read without locking anything."""
     horizon = max(schedule.offsets().confirm, LONGEST_OFFSET)
-    async with sessions() as session:
-        candidates = await shifts_in_lifecycle(session=session, now=now, earliest_step=horizon)
+    candidates = await shifts_in_lifecycle(session=session, now=now, earliest_step=horizon)
     return [
         shift.id
         for shift, done in candidates
@@ -59,19 +58,24 @@ async def shifts_due(
     ]
 
 
-async def run_due_work(*, sessions: SessionFactory, settings: Settings, now: datetime) -> int:
-    """Do every step due at ``now`` and tell people of changes; returns how much was handled."""
-    shift_ids = await shifts_due(sessions=sessions, schedule=settings.schedule, now=now)
-    handled = await notify_changes(sessions=sessions, settings=settings, now=now)
-    for shift_id in shift_ids:
-        # One transaction a shift: a failure on one shift leaves the others' progress standing.
-        try:
-            async with sessions.begin() as session:
-                handled += await _advance(session, shift_id, settings, now)
-        except Exception:
-            log.exception("lifecycle step failed; it will be retried", extra={"shift": shift_id})
+async def run_due_work(deps: JobDeps) -> int:
+    """The due-work job: tell people of changes, do every lifecycle step due now and expire
+    offers past their deadline; returns how much was handled."""
+    now = deps.clock.now()
+    handled = await notify_changes(deps, now)
+    # One transaction a shift: a failure on one shift leaves the others' progress standing.
+    handled += await each_in_own_transaction(
+        deps,
+        now=now,
+        due=lambda session: shifts_due(session=session, schedule=deps.settings.schedule, now=now),
+        step=_advance,
+        what="lifecycle step",
+        id_name="shift",
+    )
     # Backfill offers past their deadline: a pass of its own (jobs.offers).
-    handled += await expire_offers(sessions=sessions, settings=settings, now=now)
+    handled += await expire_offers(deps, now)
+    if handled:
+        deps.wake_outbox()
     return handled
 
 

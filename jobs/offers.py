@@ -16,10 +16,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.messages import join_list, text
 from core.settings import Settings
+from jobs.runner import JobDeps, each_in_own_transaction
 from jobs.steps import site_group
 from services.backfill import close_offers_saying, notify_coordinators
 from services.render import shift_block
-from storage.database import SessionFactory
 from storage.models import OfferState, ShiftStatus
 from storage.offers import expired_offers, shifts_with_expired_offers
 from storage.shifts import find_shift, seats_taken
@@ -27,18 +27,16 @@ from storage.shifts import find_shift, seats_taken
 log = logging.getLogger(__name__)
 
 
-async def expire_offers(*, sessions: SessionFactory, settings: Settings, now: datetime) -> int:
+async def expire_offers(deps: JobDeps, now: datetime) -> int:
     """Expire every open offer past its deadline; returns how many expired."""
-    async with sessions() as session:
-        shift_ids = await shifts_with_expired_offers(session=session, now=now)
-    expired = 0
-    for shift_id in shift_ids:
-        try:
-            async with sessions.begin() as session:
-                expired += await _expire(session, shift_id, settings, now)
-        except Exception:
-            log.exception("expiring offers failed; retried next run", extra={"shift": shift_id})
-    return expired
+    return await each_in_own_transaction(
+        deps,
+        now=now,
+        due=lambda session: shifts_with_expired_offers(session=session, now=now),
+        step=_expire,
+        what="expiring offers",
+        id_name="shift",
+    )
 
 
 async def _expire(session: AsyncSession, shift_id: int, settings: Settings, now: datetime) -> int:

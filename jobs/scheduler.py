@@ -1,50 +1,36 @@
-"""APScheduler 3.x in the organisation's zone: the jobs are thin triggers; the state is in the
-database, so nothing is lost when the process stops and nothing is stored here."""
+"""APScheduler 3.x in the organisation's zone, one job per row of jobs.table: the jobs are thin
+triggers; the state is in the database, so nothing is lost when the process stops and nothing is
+stored here."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Iterable
 from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from core.settings import Settings
-
-DUE_WORK_JOB = "due-work"
-TEMPLATES_JOB = "expand-templates"
+from jobs.runner import JobDeps
+from jobs.table import Job
 
 
 def build_scheduler(
-    *,
-    settings: Settings,
-    due_work: Callable[[], Awaitable[object]],
-    expand_templates: Callable[[], Awaitable[object]],
-    first_run: datetime,
+    jobs: Iterable[Job], deps: JobDeps, *, first_run: datetime
 ) -> AsyncIOScheduler:
-    """The due-work job every ``schedule.tick_seconds`` and the templates' rolling horizon every
-    night at 03:00, both first at ``first_run`` (the real time the bot is built: APScheduler
-    runs on the wall clock, whatever clock the bot's rules are given), to catch up after
-    downtime at once. However late the scheduler starts after that, the first runs still
-    happen (no misfire grace limit); runs missed meanwhile are coalesced into one."""
-    scheduler = AsyncIOScheduler(timezone=settings.org.zone)
-    scheduler.add_job(
-        due_work,
-        "interval",
-        seconds=settings.schedule.tick_seconds,
-        id=DUE_WORK_JOB,
-        next_run_time=first_run,
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,
-    )
-    scheduler.add_job(
-        expand_templates,
-        "cron",
-        hour=3,
-        id=TEMPLATES_JOB,
-        next_run_time=first_run,
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=None,
-    )
+    """Each job on its own trigger, and first at ``first_run`` (the real time the bot is built:
+    APScheduler runs on the wall clock, whatever clock the bot's rules are given), to catch up
+    after downtime at once. However late the scheduler starts after that, the first runs still
+    happen (no misfire grace limit); runs missed meanwhile are coalesced into one, and a job
+    never runs twice at once."""
+    scheduler = AsyncIOScheduler(timezone=deps.settings.org.zone)
+    for job in jobs:
+        scheduler.add_job(
+            job.run,
+            job.trigger(deps.settings),
+            args=(deps,),
+            id=job.name,
+            next_run_time=first_run,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+        )
     return scheduler

@@ -24,6 +24,7 @@ from sqlmodel import SQLModel, col, select
 from bot.app import build_dispatcher
 from core.clock import ManualClock
 from core.incoming import CardAction, CardTap, ChatMessage, Sender
+from core.openapi import OpenApiClient
 from core.outgoing import (
     CardDelivery,
     CardUpdate,
@@ -34,7 +35,8 @@ from core.outgoing import (
     outgoing_message,
 )
 from core.settings import Settings, load_settings
-from jobs.lifecycle import run_due_work
+from jobs.runner import JobDeps
+from jobs.table import DUE_WORK_JOB, job_named
 from storage.database import SessionFactory
 from storage.models import Assignment, OutboxMessage, Shift, Volunteer
 
@@ -206,6 +208,14 @@ class Scenario:
         self.dispatcher = build_dispatcher(
             sessions=sessions, settings=settings, clock=self.clock, on_committed=_nothing_to_wake
         )
+        # No job here asks DingTalk anything, so the client never opens a connection.
+        self.job_deps = JobDeps(
+            sessions=sessions,
+            settings=settings,
+            clock=self.clock,
+            client=OpenApiClient(settings.dingtalk),
+            wake_outbox=_nothing_to_wake,
+        )
         self.people: dict[str, str] = {COORDINATOR: "美姐"}
         """staffId -> nickname of everyone who can speak."""
         self._event_ids = itertools.count(1)
@@ -307,9 +317,7 @@ class Scenario:
 
     async def run_due_work(self) -> int:
         """The scheduler's tick at the scenario's clock: lifecycle steps, changes, offers."""
-        return await run_due_work(
-            sessions=self.sessions, settings=self.settings, now=self.clock.now()
-        )
+        return await job_named(DUE_WORK_JOB).run(self.job_deps)
 
     async def group_messages(self) -> list[Queued]:
         """The robot's own messages into groups (announcements), in order."""

@@ -662,7 +662,8 @@ class Simulation:
 
     async def lifecycle_due(self) -> list[int]:
         """Shifts with a lifecycle step due at :attr:`now` and not yet handled."""
-        return await shifts_due(sessions=self.sessions, schedule=self.schedule, now=self.now)
+        async with self.sessions() as session:
+            return await shifts_due(session=session, schedule=self.schedule, now=self.now)
 
     async def pending_count(self, *, due: bool = False) -> int:
         statement = (

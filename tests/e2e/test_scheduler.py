@@ -19,6 +19,7 @@ from sqlmodel import col, select
 from bot.app import BotApp
 from core.clock import ManualClock, SystemClock
 from core.settings import Settings
+from jobs.table import TEMPLATES_JOB
 from sandbox import Sandbox
 from storage.models import Shift, ShiftStep
 from tests.e2e.chat import COORDINATOR, ZONE, Chat, coordinator_settings, notices, site_group
@@ -195,13 +196,13 @@ async def test_the_nightly_roll_forward_adds_the_next_occurrence_of_a_template(
     days = await _saturday_template(sb, app, clock)
 
     clock.advance(timedelta(weeks=1))
-    await app.expand_templates()
+    await app.run_job(TEMPLATES_JOB)
     made = await _template_shifts(app)
     assert [day for day, _ in made] == [*days, days[-1] + timedelta(weeks=1)]
     assert made[-1][1] == "dingshift"
 
     # Run again the same night, it has nothing more to make.
-    await app.expand_templates()
+    await app.run_job(TEMPLATES_JOB)
     assert await _template_shifts(app) == made
 
 
