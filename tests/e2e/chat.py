@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import col, select
@@ -15,6 +15,7 @@ from sandbox import Sandbox
 from sandbox.templates import SHIPPED_CARD_TEMPLATE
 from storage.models import Assignment, AssignmentState, Shift, Site, Volunteer
 from storage.volunteers import register_volunteer
+from tests.e2e.clock import E2E_START
 from tests.scenario import added_shift_id, shift_add
 
 ZONE = ZoneInfo("Asia/Hong_Kong")
@@ -43,7 +44,8 @@ def notices(sb: Sandbox, staff_id: str) -> list[Notice]:
 
 
 def day_ahead(days: int) -> date:
-    return datetime.now(ZONE).date() + timedelta(days=days)
+    """The day ``days`` after the bots' first day (tests.e2e.clock.E2E_START)."""
+    return E2E_START.astimezone(ZONE).date() + timedelta(days=days)
 
 
 def label(day: date) -> str:
@@ -72,7 +74,7 @@ class Chat:
                 name=f"{code} food bank",
                 district=district,
                 created_by=COORDINATOR,
-                created_at=datetime.now(UTC),
+                created_at=self.bot.clock.now(),
             )
             session.add(site)
             await session.flush()
@@ -92,7 +94,7 @@ class Chat:
                 districts=["sham-shui-po"],
                 languages=languages,
                 availability=None,
-                now=datetime.now(UTC),
+                now=self.bot.clock.now(),
             )
 
     async def add_shift(

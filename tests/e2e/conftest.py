@@ -1,4 +1,9 @@
-"""A running bot, connected through the real dingtalk-stream SDK to the session's sandbox."""
+"""A running bot, connected through the real dingtalk-stream SDK to the session's sandbox.
+
+Every bot here starts its clock at ``E2E_START`` whatever day the tests run: a ``RunningClock``
+for a bot that lives in real time (retries, timeouts, the watchdog), a ``ManualClock`` for one
+whose clock the test moves.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +12,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 from bot.app import BotApp
-from core.clock import ManualClock, SystemClock
+from core.clock import ManualClock
 from core.settings import Settings, load_settings
 from sandbox import Sandbox
+from tests.e2e.clock import E2E_START, RunningClock
 
 StartBot = Callable[[], Awaitable[BotApp]]
 
@@ -31,7 +37,7 @@ async def start_bot(settings: Settings) -> AsyncIterator[StartBot]:
     running: list[BotApp] = []
 
     async def start() -> BotApp:
-        app = BotApp(settings)
+        app = BotApp(settings, clock=RunningClock(E2E_START))
         await app.start()
         running.append(app)
         await app.wait_until_connected()
@@ -51,8 +57,8 @@ async def bot(start_bot: StartBot) -> BotApp:
 
 @pytest.fixture
 async def clocked(settings: Settings) -> AsyncIterator[tuple[BotApp, ManualClock]]:
-    """A bot whose clock only moves when the test moves it; starts at the real time."""
-    clock = ManualClock(SystemClock().now())
+    """A bot whose clock only moves when the test moves it; starts at ``E2E_START``."""
+    clock = ManualClock(E2E_START)
     app = BotApp(settings, clock=clock)
     await app.start()
     await app.wait_until_connected()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 import pytest
@@ -39,7 +39,7 @@ async def card(sb: Sandbox, bot: BotApp) -> tuple[Chat, int, str]:
         shift = await session.get(Shift, shift_id)
         assert shift is not None
         assert await queue_confirm_card(
-            session=session, shift=shift, settings=bot.settings, now=datetime.now(UTC)
+            session=session, shift=shift, settings=bot.settings, now=bot.clock.now()
         )
     bot.outbox.wake()
     out_track_id = f"ds-confirm-{shift_id}"
@@ -148,7 +148,7 @@ async def test_taps_on_a_cancelled_or_started_shift_change_nothing(
         shift = await session.get(Shift, shift_id)
         assert shift is not None
         shift.status = ShiftStatus.SCHEDULED
-        shift.starts_at = datetime.now(UTC) - timedelta(minutes=5)
+        shift.starts_at = bot.clock.now() - timedelta(minutes=5)
         session.add(shift)
     tap = sb.tap_card("u-ben", out_track_id, {"action": "decline", "shift_id": shift_id})
     await sb.wait_for_ack(tap)

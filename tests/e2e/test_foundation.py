@@ -12,6 +12,7 @@ from bot.app import BotApp
 from core.settings import Settings
 from sandbox import Sandbox
 from storage.models import OutboxMessage, OutboxStatus, ProcessedEvent, Volunteer
+from tests.e2e.clock import E2E_START, RunningClock
 from tests.e2e.conftest import StartBot
 
 
@@ -259,7 +260,7 @@ async def test_a_silent_connection_is_replaced_and_pings_keep_a_quiet_one_alive(
     quiet = settings.model_copy(
         update={"dingtalk": settings.dingtalk.model_copy(update={"stream_idle_seconds": 0.6})}
     )
-    app = BotApp(quiet)
+    app = BotApp(quiet, clock=RunningClock(E2E_START))
     await app.start()
     try:
         await app.wait_until_connected()

@@ -105,7 +105,7 @@ def _failures() -> list[str]:
 
 async def _seed(app: BotApp) -> None:
     """The personas' grants, and something for every command to change."""
-    now = datetime.now(UTC)
+    now = app.clock.now()
     async with app.sessions.begin() as session:
         for role, staff_id in PERSONAS.items():
             if role in (Role.COORDINATOR, Role.SCHEDULER, Role.VIEWER):

@@ -17,12 +17,13 @@ import pytest
 from sqlmodel import col, select
 
 from bot.app import BotApp
-from core.clock import ManualClock, SystemClock
+from core.clock import ManualClock
 from core.settings import Settings
 from jobs.table import TEMPLATES_JOB
 from sandbox import Sandbox
 from storage.models import Shift, ShiftStep
 from tests.e2e.chat import COORDINATOR, ZONE, Chat, coordinator_settings, notices, site_group
+from tests.e2e.clock import E2E_START
 
 TEMPLATE_ID = "dingshift-scheduler.schema"
 PEOPLE = {"u-ada": "Ada", "u-ben": "Ben", "u-cat": "Cat"}
@@ -102,7 +103,7 @@ async def _steps(app: BotApp, shift_id: int) -> dict[str, str]:
 async def test_the_scheduler_sends_what_is_due_on_its_own_ticks(
     sb: Sandbox, start_at: StartAt
 ) -> None:
-    app, clock = await start_at(SystemClock().now(), TICK)
+    app, clock = await start_at(E2E_START, TICK)
     chat, shift_id, starts = await _published_shift(sb, app, clock)
     card_id = f"ds-confirm-{shift_id}"
 
@@ -128,7 +129,7 @@ async def test_the_scheduler_sends_what_is_due_on_its_own_ticks(
 async def test_a_bot_started_after_downtime_catches_up_at_once_and_repeats_nothing(
     sb: Sandbox, start_at: StartAt
 ) -> None:
-    first, clock = await start_at(SystemClock().now(), TICK)
+    first, clock = await start_at(E2E_START, TICK)
     chat, shift_id, starts = await _published_shift(sb, first, clock)
     card_id = f"ds-confirm-{shift_id}"
     clock.set(starts - timedelta(hours=47, minutes=59))
@@ -192,7 +193,7 @@ async def _saturday_template(sb: Sandbox, app: BotApp, clock: ManualClock) -> li
 async def test_the_nightly_roll_forward_adds_the_next_occurrence_of_a_template(
     sb: Sandbox, start_at: StartAt
 ) -> None:
-    app, clock = await start_at(SystemClock().now(), NEVER)
+    app, clock = await start_at(E2E_START, NEVER)
     days = await _saturday_template(sb, app, clock)
 
     clock.advance(timedelta(weeks=1))
@@ -209,7 +210,7 @@ async def test_the_nightly_roll_forward_adds_the_next_occurrence_of_a_template(
 async def test_a_bot_started_a_week_later_rolls_the_templates_forward_at_start_up(
     sb: Sandbox, start_at: StartAt
 ) -> None:
-    first, clock = await start_at(SystemClock().now(), NEVER)
+    first, clock = await start_at(E2E_START, NEVER)
     days = await _saturday_template(sb, first, clock)
     await first.stop()
 

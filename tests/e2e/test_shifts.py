@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlmodel import select
@@ -20,6 +20,7 @@ from storage.models import (
     Site,
 )
 from tests.e2e.chat import COORDINATOR, ZONE, Chat, coordinator_settings, day_ahead, label
+from tests.e2e.clock import E2E_START, RunningClock
 
 
 @pytest.fixture
@@ -125,7 +126,7 @@ async def test_a_regional_viewer_lists_only_the_sites_of_their_regions(chat: Cha
                 role="viewer",
                 regions=["kwun-tong"],
                 granted_by=COORDINATOR,
-                granted_at=datetime.now(UTC),
+                granted_at=chat.bot.clock.now(),
             )
         )
 
@@ -270,7 +271,7 @@ async def test_shift_edit_keeps_the_booking_rules(chat: Chat) -> None:
     async with chat.bot.sessions.begin() as session:
         announced = await session.get(Shift, morning)
         assert announced is not None
-        announced.announced_at = datetime.now(UTC)
+        announced.announced_at = chat.bot.clock.now()
         session.add(announced)
     moved = await chat.say(f'/shift edit {morning} time=08:00-11:00 meet="Exit B" title=""')
     assert "- 時間：09:00–12:00 → 08:00–11:00" in moved
@@ -341,7 +342,7 @@ async def test_cancel_then_nothing_more_can_happen_to_the_shift(chat: Chat) -> N
 
 async def test_a_shift_that_has_started_cannot_be_changed_or_staffed(chat: Chat) -> None:
     await chat.register("u-ann", "Ann")
-    started = datetime.now(UTC) - timedelta(minutes=30)
+    started = chat.bot.clock.now() - timedelta(minutes=30)
     async with chat.bot.sessions.begin() as session:
         site = (await session.exec(select(Site).where(Site.code == "SSP"))).one()
         assert site.id is not None
@@ -384,7 +385,7 @@ async def test_an_english_organisation_gets_english_replies(
     english = settings.model_copy(
         update={"org": settings.org.model_copy(update={"language": "en"})}
     )
-    app = BotApp(english)
+    app = BotApp(english, clock=RunningClock(E2E_START))
     await app.start()
     try:
         await app.wait_until_connected()
@@ -424,7 +425,7 @@ async def test_an_english_organisation_gets_english_replies(
 
 async def test_a_template_occurrence_cannot_move_onto_its_siblings_day(chat: Chat) -> None:
     first, second = day_ahead(2), day_ahead(3)
-    now = datetime.now(UTC)
+    now = chat.bot.clock.now()
     async with chat.bot.sessions.begin() as session:
         site = (await session.exec(select(Site).where(Site.code == "SSP"))).one()
         assert site.id is not None

@@ -7,7 +7,7 @@ and templates start tomorrow (``from=``) so that no occurrence can be on the ver
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -23,6 +23,7 @@ from storage.models import Shift, ShiftStatus, ShiftTemplate, Site, Volunteer
 from storage.roles import grant_role
 from storage.sites import find_site_by_code
 from storage.templates import expand_template
+from tests.e2e.clock import E2E_START
 
 Row = TypeVar("Row", bound=SQLModel)
 HK = ZoneInfo("Asia/Hong_Kong")
@@ -39,7 +40,7 @@ def settings(settings: Settings) -> Settings:
 
 
 def _today() -> date:
-    return datetime.now(HK).date()
+    return E2E_START.astimezone(HK).date()
 
 
 async def _say(sb: Sandbox, cid: str, who: str, message: str) -> str:
@@ -58,7 +59,7 @@ async def _grant(bot: BotApp, staff_id: str, role: str, regions: Sequence[str] =
             role=role,
             regions=regions,
             granted_by="test",
-            now=datetime.now(UTC),
+            now=bot.clock.now(),
         )
 
 
@@ -228,7 +229,7 @@ async def test_template_add_creates_its_shifts_over_the_horizon(
             zone=HK,
             horizon=timedelta(weeks=HORIZON_WEEKS),
             created_by="test",
-            now=datetime.now(UTC),
+            now=bot.clock.now(),
         )
     assert again == []
     assert len(await _shifts(bot)) == len(expected)
@@ -274,7 +275,7 @@ async def _template_with_shifts(sb: Sandbox, bot: BotApp, ssp: str) -> tuple[int
     )
     [template] = await _rows(bot, ShiftTemplate)
     assert template.id is not None
-    now = datetime.now(UTC)
+    now = bot.clock.now()
     async with bot.sessions.begin() as session:
         shifts = list((await session.exec(select(Shift).order_by(col(Shift.occurs_on)))).all())
         shifts[0].announced_at = now
