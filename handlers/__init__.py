@@ -1,1 +1,2 @@
-"""Command handlers, one module per command family; the table of all commands is in registry."""
+"""What people set off: command handlers, one module per command family, and the card-tap
+handlers; the tables of all commands and all card buttons are in registry."""
