@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from core.cards import SHIPPED_CARD_TEMPLATE
 from sandbox import Sandbox
-from sandbox.templates import SHIPPED_CARD_TEMPLATE
 
 if TYPE_CHECKING:
     from bot.app import BotApp

@@ -17,11 +17,10 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.cards import out_track_id
+from core.cards import SHIPPED_CARD_TEMPLATE, out_track_id
 from core.clock import ManualClock, SystemClock
 from core.outgoing import month_of
 from sandbox import Sandbox, SentMessage
-from sandbox.templates import SHIPPED_CARD_TEMPLATE
 from storage.shifts import shifts_between
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """Interactive cards (the card platform, ``createAndDeliver`` with ``callbackType`` STREAM).
 
-One template serves every card (docs/dingtalk/dingshift-card-template.json); this module fills
+One template serves every card (core/dingshift-card-template.json); this module fills
 its variables. Every value is a string of at most 1 KB of UTF-8, as DingTalk requires; longer
 bodies are cut and point to a command. Card ids are chosen here, deterministically, so that a
 retried delivery is recognisably the same card: ``ds-<kind>-<shift_id>[-<suffix>]``, the suffix
@@ -14,9 +14,13 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from core.messages import Language, text
 
+SHIPPED_CARD_TEMPLATE = Path(__file__).with_name("dingshift-card-template.json")
+"""The card-builder file an organisation imports (docs/setup-dingtalk.md §7); package data, so
+an installed bot and its demo have it too."""
 MAX_VALUE_BYTES = 1024
 MAX_OUT_TRACK_ID = 64
 MERGE_BY_KEY = {"updateCardDataByKey": True, "updatePrivateDataByKey": True}

@@ -427,7 +427,7 @@ class Sandbox:
 
     def register_card_template_file(self, template_id: str, path: Path) -> dict[str, bool]:
         """Declares `template_id` as a published copy of the card-builder file at `path` (e.g.
-        `sandbox.templates.SHIPPED_CARD_TEMPLATE`) and returns its variables; a file that is not
+        `core.cards.SHIPPED_CARD_TEMPLATE`) and returns its variables; a file that is not
         a readable builder template raises `sandbox.templates.CardTemplateError`."""
         variables = card_template_variables(path)
         self.register_card_template(template_id, variables)

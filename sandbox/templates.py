@@ -13,10 +13,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-# The template DingShift ships. It exists in a source checkout (docs/ is not packaged).
-SHIPPED_CARD_TEMPLATE = (
-    Path(__file__).resolve().parent.parent / "docs" / "dingtalk" / "dingshift-card-template.json"
-)
 ENVELOPE_KEYS = ("editorData", "widgetInfo", "type", "mode")
 
 

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from bot.app import BotApp
+from core.cards import SHIPPED_CARD_TEMPLATE
 from core.settings import Settings
 from sandbox import Sandbox
-from sandbox.templates import SHIPPED_CARD_TEMPLATE
 from storage.models import Assignment, AssignmentState, Shift, Site, Volunteer
 from storage.volunteers import register_volunteer
 from tests.e2e.clock import E2E_START

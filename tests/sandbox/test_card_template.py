@@ -1,4 +1,4 @@
-"""The shipped card-builder template (docs/dingtalk/dingshift-card-template.json) holds the card
+"""The shipped card-builder template (core/dingshift-card-template.json) holds the card
 contract of shared/design/commands.md, and the sandbox enforces it on createAndDeliver."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from core.cards import SHIPPED_CARD_TEMPLATE
 from sandbox import Sandbox
 from sandbox.templates import (
-    SHIPPED_CARD_TEMPLATE,
     CardTemplateError,
     card_template_variables,
     read_card_template,

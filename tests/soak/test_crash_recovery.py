@@ -44,9 +44,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
+from core.cards import SHIPPED_CARD_TEMPLATE
 from core.outgoing import GroupMessage, ReplyMessage, outgoing_message
 from sandbox import Sandbox
-from sandbox.templates import SHIPPED_CARD_TEMPLATE
 from storage.database import SessionFactory
 from tests.simulated_bot import FileClock, SimulatedBotProcess
 from tests.simulation import (

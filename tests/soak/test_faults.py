@@ -19,10 +19,10 @@ from collections import Counter
 import pytest
 
 from bot.app import BotApp
+from core.cards import SHIPPED_CARD_TEMPLATE
 from core.clock import ManualClock
 from core.settings import Settings
 from sandbox import Sandbox
-from sandbox.templates import SHIPPED_CARD_TEMPLATE
 from tests.simulation import (
     TEMPLATE_ID,
     InProcessBot,
