@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cards import MERGE_BY_KEY, ack_response
 from core.clock import Clock
-from core.commands import CommandSyntaxError, parse_command
+from core.commands import Command, CommandSyntaxError, parse_command
 from core.incoming import CardTap, ChatMessage
 from core.messages import Language, bilingual, reader_language
 from core.outgoing import month_of, reply_row
@@ -201,17 +201,13 @@ class Dispatcher:
             command = parse_command(message.text)
         except CommandSyntaxError as error:
             syntax = UsageError(error.message_key, **error.params)
-            return [
-                Reply(
-                    usage_reply(None, syntax, language).text + "\n\n" + overview(specs, language)
-                )
-            ]
+            usage = usage_reply(None, syntax, language).text
+            return [Reply(f"{usage}\n\n{overview(specs, language, role)}")]
         if command is None:
-            return [Reply(overview(specs, language))]
+            return [Reply(overview(specs, language, role))]
         found = self._commands.find(command)
         if found is None:
-            unknown = bilingual("error.unknown_command", language, command="/" + command.name)
-            return [Reply(f"{unknown}\n\n{overview(specs, language)}")]
+            return [Reply(self._unknown(command, language, role))]
         spec, command = found
         if spec.needs_staff_id and message.sender.staff_id is None:
             return [Reply(bilingual("error.outside_org", language))]
@@ -228,6 +224,15 @@ class Dispatcher:
             commands=specs,
         )
         return await self._run(spec, context)
+
+    def _unknown(self, command: Command, language: Language, role: Role) -> str:
+        """The name not found, the nearest command this person may run, and their commands."""
+        lines = [bilingual("error.unknown_command", language, command="/" + command.name)]
+        nearest = self._commands.closest(command, role)
+        if nearest is not None:
+            lines.append(bilingual("help.did_you_mean", language, command=nearest.name))
+        lines.append(overview(self._commands.specs, language, role))
+        return "\n\n".join(lines)
 
     async def _run(self, spec: CommandSpec, context: CommandContext) -> list[Reply]:
         try:

@@ -7,6 +7,7 @@ bilingual reply with the command's usage line; the handler's writes are rolled b
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -20,6 +21,9 @@ from core.messages.roles import ROLE_NAMES
 from core.settings import Settings
 from planner.permissions import Role, least_role, may
 from storage.models import Volunteer
+
+# How alike a typed command name must be to a real one to be suggested (difflib's ratio).
+SIMILAR_ENOUGH = 0.75
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,19 @@ class Router:
         spec = self._by_name.get(command.name)
         return (spec, command) if spec is not None else None
 
+    def closest(self, command: Command, role: Role) -> CommandSpec | None:
+        """The command ``role`` may run whose name (or alias) is nearest to a mistyped one:
+        ``/shfit list`` -> ``shift list``; None when nothing is near."""
+        allowed = {name: spec for name, spec in self._by_name.items() if may(role, spec.name)}
+        typed = [command.name]
+        if command.words:
+            typed.insert(0, f"{command.name} {command.words[0].casefold()}")
+        for attempt in typed:
+            near = difflib.get_close_matches(attempt, allowed, n=1, cutoff=SIMILAR_ENOUGH)
+            if near:
+                return allowed[near[0]]
+        return None
+
     def check(self, spec: CommandSpec, command: Command, role: Role) -> None:
         """Raise :class:`UsageError` unless ``role`` may run it and it fits ``spec``'s shape."""
         if not may(role, spec.name):
@@ -138,8 +155,13 @@ class Router:
             )
 
 
-def overview(commands: Sequence[CommandSpec], language: Language) -> str:
+def overview(commands: Sequence[CommandSpec], language: Language, role: Role | None = None) -> str:
+    """The command list; given ``role``, only the commands that role may run, and a line on how
+    to see the rest (``/help all``)."""
+    shown = [spec for spec in commands if role is None or may(role, spec.name)]
     lines = [text("help.intro", language)]
-    lines += [f"- `{spec.usage}` — {text(spec.summary_key, language)}" for spec in commands]
+    lines += [f"- `{spec.usage}` — {text(spec.summary_key, language)}" for spec in shown]
     lines.append(text("help.more", language))
+    if len(shown) < len(commands):
+        lines.append(text("help.all", language))
     return "\n".join(lines)

@@ -1,4 +1,6 @@
-"""``/help [command]`` (``/幫助``); also the answer to a bare @-mention and to unknown commands."""
+"""``/help [command]`` (``/幫助``): the commands the asker may run; ``/help all`` every command;
+``/help <command>`` one command's usage. The same list answers a bare @-mention and an unknown
+command."""
 
 from __future__ import annotations
 
@@ -17,15 +19,21 @@ def details(spec: CommandSpec, language: Language) -> str:
     return "\n\n".join(lines)
 
 
+# ``/help all``: every command, not only the asker's (in both languages' words).
+EVERY_COMMAND = frozenset({"all", "全部"})
+
+
 async def handle_help(ctx: CommandContext) -> list[Reply]:
     if not ctx.command.words:
-        return [Reply(overview(ctx.commands, ctx.language))]
+        return [Reply(overview(ctx.commands, ctx.language, ctx.role))]
     topic = " ".join(ctx.command.words).removeprefix("/").casefold()
+    if topic in EVERY_COMMAND:
+        return [Reply(overview(ctx.commands, ctx.language))]
     for spec in ctx.commands:
         if topic in spec.names:
             return [Reply(details(spec, ctx.language))]
     unknown = bilingual("help.unknown_topic", ctx.language, topic=topic)
-    return [Reply(f"{unknown}\n\n{overview(ctx.commands, ctx.language)}")]
+    return [Reply(f"{unknown}\n\n{overview(ctx.commands, ctx.language, ctx.role)}")]
 
 
 HELP = CommandSpec(

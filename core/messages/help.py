@@ -15,6 +15,14 @@ ENTRIES: Final[Entries] = {
         "zh-HK": "打 `/help <指令>` 睇詳細用法，例如 `/help join`。",
         "en": "Type `/help <command>` for details, e.g. `/help join`.",
     },
+    "help.all": {
+        "zh-HK": "其他指令係俾統籌同編更員用嘅：打 `/help all` 睇晒。",
+        "en": "More commands are for coordinators and schedulers: `/help all` lists them all.",
+    },
+    "help.did_you_mean": {
+        "zh-HK": "你係咪想打 `/{command}`？",
+        "en": "Did you mean `/{command}`?",
+    },
     "help.unknown_topic": {
         "zh-HK": "冇「{topic}」呢個指令。",
         "en": "There is no command “{topic}”.",

@@ -150,3 +150,36 @@ async def test_a_failing_handler_is_answered_with_an_apology_and_rolled_back(
     assert "something went wrong" in reply
     assert await scenario.rows(Volunteer) == []
     assert len(await scenario.rows(ProcessedEvent)) == 1  # the event and its apology commit
+
+
+async def test_a_typo_gets_the_nearest_command_the_sender_may_run(scenario: Scenario) -> None:
+    val = scenario.person("u-val", "Val")
+    [coordinator_typo] = await scenario.say("/shfit list")
+    [volunteer_typo] = await scenario.say("/joim district=ssp lang=yue", as_=val)
+    [volunteer_guess] = await scenario.say("/shfit list", as_=val)
+
+    assert "你係咪想打 `/shift list`？" in coordinator_typo
+    assert "Did you mean `/shift list`?" in coordinator_typo
+    assert "Did you mean `/join`?" in volunteer_typo
+    # Nothing of theirs is near: no suggestion, and only their own commands.
+    assert "Did you mean" not in volunteer_guess
+    assert "/join district=" in volunteer_guess
+    assert "/shift add" not in volunteer_guess
+    assert "/help all" in volunteer_guess
+    assert await scenario.rows(Volunteer) == []
+
+
+async def test_help_lists_what_the_asker_may_run_and_help_all_lists_everything(
+    scenario: Scenario,
+) -> None:
+    val = scenario.person("u-val", "Val")
+    [mine] = await scenario.say("/help", as_=val)
+    [everything] = await scenario.say("/help all", as_=val)
+    [coordinators] = await scenario.say("/help")
+
+    assert "/me" in mine
+    assert "/assign" not in mine
+    assert "`/help all`" in mine
+    assert "/assign <shift-id>" in everything
+    assert "/assign <shift-id>" in coordinators
+    assert "`/help all`" not in coordinators
