@@ -24,26 +24,18 @@ from core.messages import Language, Phrase, join_list, text
 from core.messages.roles import ROLE_NAMES
 from core.router import CommandContext, CommandSpec, Reply, UsageError
 from planner.permissions import GRANTABLE_ROLES, Role
-from planner.registration import InvalidChoice, district_name, parse_districts
+from planner.registration import InvalidChoice, by_word, district_name, parse_districts
 from storage.roles import grant_role, list_grants, revoke_role
 from storage.volunteers import find_volunteer
 
-ROLE_WORDS: dict[str, Role] = {
-    "coordinator": Role.COORDINATOR,
-    "統籌": Role.COORDINATOR,
-    "统筹": Role.COORDINATOR,
-    "scheduler": Role.SCHEDULER,
-    "排班主管": Role.SCHEDULER,
-    "排班": Role.SCHEDULER,
-    "viewer": Role.VIEWER,
-    "地區協調員": Role.VIEWER,
-    "協調員": Role.VIEWER,
-    "地区协调员": Role.VIEWER,
-    "协调员": Role.VIEWER,
-    "admin": Role.ADMIN,
-    "管理員": Role.ADMIN,
-    "管理员": Role.ADMIN,
-}
+ROLE_WORDS = by_word(
+    {
+        Role.COORDINATOR: ("coordinator", "統籌", "统筹"),
+        Role.SCHEDULER: ("scheduler", "排班主管", "排班"),
+        Role.VIEWER: ("viewer", "地區協調員", "協調員", "地区协调员", "协调员"),
+        Role.ADMIN: ("admin", "管理員", "管理员"),
+    }
+)
 ROLE_ACCEPTED = "coordinator, scheduler, viewer, 統籌, 排班主管, 地區協調員"
 # Nicknames may contain spaces, so an @-mention can span several words.
 MAX_MENTION_WORDS = 40

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from planner.registration import WEEKDAYS, InvalidChoice
+from planner.registration import WEEKDAYS, InvalidChoice, by_word
 
 DATE_ACCEPTED = "YYYY-MM-DD, MM-DD, today, tomorrow, sat, 今日, 聽日, 星期六"
 TIME_ACCEPTED = "HH:MM-HH:MM ending later the same day, e.g. 09:00-12:00"
@@ -35,23 +35,13 @@ _HOURS = re.compile(r"(\d{1,3}(?:\.\d{1,2})?)\s*(h|hr|hrs|hours?|小時|小时|d
 _DEFAULT_WORDS = frozenset({"default", "org", "預設", "预设", "默認", "默认"})
 RANGE_ACCEPTED = "from..to, e.g. 12-01..12-31, today..sun, 2026-01-01..today"
 
-_RELATIVE_DAYS = {
-    "today": 0,
-    "今日": 0,
-    "今天": 0,
-    "tomorrow": 1,
-    "tmr": 1,
-    "tmrw": 1,
-    "聽日": 1,
-    "听日": 1,
-    "明天": 1,
-    "明日": 1,
-    "day-after": 2,
-    "後日": 2,
-    "后日": 2,
-    "後天": 2,
-    "后天": 2,
-}
+_RELATIVE_DAYS = by_word(
+    {
+        0: ("today", "今日", "今天"),
+        1: ("tomorrow", "tmr", "tmrw", "聽日", "听日", "明天", "明日"),
+        2: ("day-after", "後日", "后日", "後天", "后天"),
+    }
+)
 _FULL_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _ENGLISH_WEEKDAYS = {
     **{name: number for number, name in enumerate(WEEKDAYS)},

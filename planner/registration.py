@@ -7,7 +7,9 @@ or raises :class:`InvalidChoice` naming the field, the offending word and what i
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 
 @dataclass(frozen=True)
@@ -46,28 +48,22 @@ LANGUAGE_NAMES: dict[str, tuple[str, str]] = {
     "cmn": ("普通話", "Mandarin"),
     "en": ("英文", "English"),
 }
-_LANGUAGE_ALIASES = {
-    "yue": "yue",
-    "cantonese": "yue",
-    "粵語": "yue",
-    "粤语": "yue",
-    "廣東話": "yue",
-    "广东话": "yue",
-    "廣東": "yue",
-    "cmn": "cmn",
-    "mandarin": "cmn",
-    "putonghua": "cmn",
-    "普通話": "cmn",
-    "普通话": "cmn",
-    "國語": "cmn",
-    "国语": "cmn",
-    "en": "en",
-    "eng": "en",
-    "english": "en",
-    "英文": "en",
-    "英語": "en",
-    "英语": "en",
-}
+
+_Meaning = TypeVar("_Meaning")
+
+
+def by_word(meanings: Mapping[_Meaning, Iterable[str]]) -> dict[str, _Meaning]:
+    """A lookup from each word to what it means, from the words written down by meaning."""
+    return {word: meaning for meaning, words in meanings.items() for word in words}
+
+
+_LANGUAGE_ALIASES = by_word(
+    {
+        "yue": ("yue", "cantonese", "粵語", "粤语", "廣東話", "广东话", "廣東"),
+        "cmn": ("cmn", "mandarin", "putonghua", "普通話", "普通话", "國語", "国语"),
+        "en": ("en", "eng", "english", "英文", "英語", "英语"),
+    }
+)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_PARTS = ("am", "pm", "eve")
@@ -89,24 +85,13 @@ _WEEKDAY_ALIASES = {
     **dict(zip("一二三四五六日", WEEKDAYS, strict=True)),
     "天": "sun",
 }
-_DAY_PART_ALIASES = {
-    "am": "am",
-    "morning": "am",
-    "上午": "am",
-    "早": "am",
-    "朝": "am",
-    "pm": "pm",
-    "afternoon": "pm",
-    "下午": "pm",
-    "午": "pm",
-    "晏": "pm",
-    "eve": "eve",
-    "evening": "eve",
-    "night": "eve",
-    "晚上": "eve",
-    "晚": "eve",
-    "夜": "eve",
-}
+_DAY_PART_ALIASES = by_word(
+    {
+        "am": ("am", "morning", "上午", "早", "朝"),
+        "pm": ("pm", "afternoon", "下午", "午", "晏"),
+        "eve": ("eve", "evening", "night", "晚上", "晚", "夜"),
+    }
+)
 _CHINESE_DAY_PREFIX = re.compile(r"^(?:星期|禮拜|礼拜|週|周)(.)(.*)$")
 
 
