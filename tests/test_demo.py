@@ -64,6 +64,7 @@ def test_demo_prints_a_transcript_and_exits_cleanly(tmp_path: Path) -> None:
     assert "Please ask a coordinator to invite you" in transcript
     assert "已更新你嘅登記，家明" in transcript
     assert "I don't know the command “/shfit”." in transcript
+    assert "Did you mean /shift list?" in transcript  # the transcript drops markdown
     assert "❌ 家明：同 #1（六" in transcript
     assert "撞時間" in transcript
     assert "/shift add is for coordinators and above." in transcript

@@ -53,6 +53,9 @@ async def test_a_bare_mention_and_an_unknown_command_get_the_short_help(
     assert "我唔識「/shfit」呢個指令。" in unknown.text
     assert "I don't know the command “/shfit”." in unknown.text
     assert "/join district=" in unknown.text
+    # Ben is a volunteer: his own commands, no coordinator's, and where the rest are.
+    assert "/shift add" not in unknown.text
+    assert "`/help all`" in unknown.text
 
 
 async def test_the_same_frame_twice_is_processed_once_and_acked_twice(
