@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from collections.abc import Callable
+from typing import Any
 
 from bot.dispatch import Dispatcher
+from bot.health import HealthEndpoint, live_state, write_snapshots
 from bot.outbox import OutboxSender
+from bot.supervisor import Supervisor
 from core.clock import Clock, SystemClock
 from core.openapi import OpenApiClient
 from core.outgoing import month_of
@@ -29,6 +33,9 @@ from storage.outbox import pending_messages
 from storage.usage import usage_for
 
 log = logging.getLogger(__name__)
+
+OUTBOX_TASK = "outbox-sender"
+HEALTH_SNAPSHOT_TASK = "health-snapshot"
 
 
 def build_dispatcher(
@@ -53,6 +60,7 @@ class BotApp:
     def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
         self.settings = settings
         self.clock = clock or SystemClock()
+        self.supervisor = Supervisor(clock=self.clock)
         self.engine = create_engine(settings.database.url)
         self.sessions = session_factory(self.engine)
         self.client = OpenApiClient(settings.dingtalk)
@@ -73,7 +81,12 @@ class BotApp:
             client=self.client,
             wake_outbox=self.outbox.wake,
         )
-        self.scheduler = build_scheduler(JOBS, self.job_deps, first_run=SystemClock().now())
+        # Each tick guarded: a failing job is logged, shown as backing off, and tried next tick.
+        guarded = [
+            dataclasses.replace(job, run=self.supervisor.guard_tick(job.name, job.run))
+            for job in JOBS
+        ]
+        self.scheduler = build_scheduler(guarded, self.job_deps, first_run=SystemClock().now())
         self.stopped = False
         # Imported here: the SDK binds DINGTALK_OPENAPI_ENDPOINT when first imported, and callers
         # such as `dingshift demo` set it only after they know the sandbox's port.
@@ -86,12 +99,31 @@ class BotApp:
             app_loop=asyncio.get_running_loop(),
             clock=self.clock,
         )
+        self.health_endpoint = HealthEndpoint(settings, self.sessions, self.live_state, self.clock)
+        self.health_port: int | None = None
+        """Where the health endpoint listens, when health.http_port is set."""
+
+    def live_state(self) -> dict[str, Any]:
+        """The stream's and every supervised task's state now (the health view's live part)."""
+        return live_state(self.stream, self.supervisor)
 
     async def start(self) -> None:
         await upgrade_schema(self.engine)
-        self._sender_task = asyncio.create_task(self.outbox.run(), name="outbox-sender")
+        self._sender_task = self.supervisor.start(OUTBOX_TASK, self.outbox.run)
+        self.supervisor.start(
+            HEALTH_SNAPSHOT_TASK,
+            # The snapshot's age is read by another process: real time, whatever self.clock is.
+            lambda: write_snapshots(
+                self.sessions,
+                self.live_state,
+                SystemClock(),
+                self.settings.health.snapshot_seconds,
+            ),
+        )
         self.scheduler.start()
         self.stream.start()
+        if self.settings.health.http_port:
+            self.health_port = await self.health_endpoint.start(self.settings.health.http_port)
         log.info("bot started", extra={"api_base": self.settings.dingtalk.api_base})
 
     async def wait_until_connected(self, within_seconds: float = 15.0) -> None:
@@ -147,6 +179,8 @@ class BotApp:
         if not stopped:
             log.warning("stream thread did not end in time; abandoning it (daemon)")
         flushed = await self._finish_outbox()
+        await self.supervisor.stop()
+        await self.health_endpoint.stop()
         await self.client.close()
         await self.engine.dispose()
         log.info("bot stopped", extra={"outbox_flushed": flushed})

@@ -1,4 +1,4 @@
-"""``dingshift run | demo | check-config``."""
+"""``dingshift run | demo | check-config | status``."""
 
 from __future__ import annotations
 
@@ -30,6 +30,10 @@ def _parser() -> argparse.ArgumentParser:
     for name, help_text in (
         ("run", "connect to DingTalk and serve the configured organisation"),
         ("check-config", "validate the configuration and say what is wrong, if anything"),
+        (
+            "status",
+            "show how the running bot is: stream, tasks, outbox backlog, the month's API usage",
+        ),
     ):
         command = commands.add_parser(name, help=help_text)
         command.add_argument(
@@ -64,6 +68,22 @@ def checked_settings(path: Path) -> Settings:
     return settings
 
 
+async def show_status(settings: Settings) -> int:
+    """Print the health view; 0 when the bot runs, is connected and every task is running."""
+    from bot.health import healthy, render_status, status_report
+    from core.clock import SystemClock
+    from storage.database import create_engine, session_factory
+
+    engine = create_engine(settings.database.url)
+    try:
+        report = await status_report(settings, session_factory(engine), SystemClock())
+    finally:
+        await engine.dispose()
+    for line in render_status(report):
+        print(line)  # noqa: T201 - the status is for a person at a terminal
+    return 0 if healthy(report) else 1
+
+
 async def serve(settings: Settings) -> None:
     from bot.app import BotApp
 
@@ -82,7 +102,8 @@ async def serve(settings: Settings) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command != "check-config":
-        configure_logging(args.log_level or ("WARNING" if args.command == "demo" else "INFO"))
+        quiet = args.command in ("demo", "status")
+        configure_logging(args.log_level or ("WARNING" if quiet else "INFO"))
     if args.command == "demo":
         from bot.demo import run_demo
 
@@ -92,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)  # noqa: T201 - the one line a person needs to see
         return 2
+    if args.command == "status":
+        return asyncio.run(show_status(settings))
     if not settings.dingtalk.card_template_id:
         print(  # noqa: T201 - shown to the person setting the bot up
             "warning: dingtalk.card_template_id is empty: confirm cards cannot be sent"

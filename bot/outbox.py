@@ -44,6 +44,9 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 50
 MAX_RETRY_DELAY_SECONDS = 300.0
+# No row is ever scheduled further ahead than the longest retry: one that is must have been
+# scheduled before the wall clock stepped back, and is due now.
+SCHEDULE_HORIZON = timedelta(seconds=MAX_RETRY_DELAY_SECONDS)
 # A session webhook this close to expiry is not trusted with a reply.
 WEBHOOK_SAFETY_MARGIN = timedelta(seconds=60)
 
@@ -55,6 +58,15 @@ class Delivery:
     metered: int = 0
     session_replies: int = 0
     process_query_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Unrecorded:
+    """A row DingTalk accepted whose marking as sent failed (the database refused the write)."""
+
+    delivery: Delivery
+    month: str
+    sent_at: datetime
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -103,6 +115,8 @@ class OutboxSender:
         self._limiter = RateLimiter(settings.limits.outbound_per_second)
         self._wakeup = asyncio.Event()
         self._stopping = False
+        # Kept across restarts of run(), so a row already delivered is recorded, not resent.
+        self._unrecorded: dict[int, Unrecorded] = {}
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -113,7 +127,10 @@ class OutboxSender:
         self._wakeup.set()
 
     async def run(self) -> None:
-        """Send rows as they fall due, sleeping in between, until :meth:`finish` is called."""
+        """Send rows as they fall due, sleeping in between, until :meth:`finish` is called.
+
+        A database error ends it; the supervisor (bot.supervisor) starts it again after a wait.
+        """
         while True:
             self._wakeup.clear()
             # Read before the pass: a finish() arriving during it gets one more full pass, so a
@@ -127,20 +144,30 @@ class OutboxSender:
                 due_at = await next_attempt_at(session=session)
             timeout = None
             if due_at is not None:
-                timeout = max(0.0, (due_at - self._clock.now()).total_seconds())
+                ahead = min(due_at - self._clock.now(), SCHEDULE_HORIZON)
+                timeout = max(0.0, ahead.total_seconds())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), timeout)
 
     async def send_due(self) -> int:
         """Attempt every row due now, once; returns how many were attempted."""
         async with self._sessions() as session:
-            rows = await due_messages(session=session, now=self._clock.now(), limit=BATCH_SIZE)
+            rows = await due_messages(
+                session=session,
+                now=self._clock.now(),
+                limit=BATCH_SIZE,
+                horizon=SCHEDULE_HORIZON,
+            )
         for row in rows:
             await self._attempt(row)
         return len(rows)
 
     async def _attempt(self, row: OutboxMessage) -> None:
         assert row.id is not None
+        unrecorded = self._unrecorded.get(row.id)
+        if unrecorded is not None:
+            await self._record_sent(row.id, unrecorded)
+            return
         now = self._clock.now()
         month = month_of(now, self._settings.org.zone)
         if not row.essential and await self._over_budget(month):
@@ -167,19 +194,26 @@ class OutboxSender:
             await self._failed(row, error)
             return
         self._limiter.succeeded()
+        await self._record_sent(row.id, Unrecorded(delivery, month, self._clock.now()))
+
+    async def _record_sent(self, outbox_id: int, sent: Unrecorded) -> None:
+        """Mark the row sent and count its cost; if the database refuses, the row is remembered
+        as delivered, so the next pass records it instead of sending it again."""
+        self._unrecorded[outbox_id] = sent
         async with self._sessions.begin() as session:
             await mark_sent(
                 session=session,
-                message_id=row.id,
-                now=self._clock.now(),
-                process_query_key=delivery.process_query_key,
+                message_id=outbox_id,
+                now=sent.sent_at,
+                process_query_key=sent.delivery.process_query_key,
             )
             await add_usage(
                 session=session,
-                month=month,
-                metered_api_calls=delivery.metered,
-                session_replies=delivery.session_replies,
+                month=sent.month,
+                metered_api_calls=sent.delivery.metered,
+                session_replies=sent.delivery.session_replies,
             )
+        del self._unrecorded[outbox_id]
 
     async def _give_up(self, outbox_id: int, status: OutboxStatus, error: str) -> None:
         async with self._sessions.begin() as session:

@@ -15,6 +15,7 @@ import json
 import logging
 import random
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -146,6 +147,14 @@ class StreamConnection:
         self._last_frame_at = 0.0
         self.connected = threading.Event()
         self.connections_opened = 0
+
+    def last_frame_age_seconds(self) -> float | None:
+        """Seconds since the last frame of any kind (pings too) arrived; None before the first."""
+        # The SDK thread's loop.time() is time.monotonic().
+        return time.monotonic() - self._last_frame_at if self._last_frame_at else None
+
+    def thread_alive(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
     def start(self) -> None:
         self._thread = threading.Thread(

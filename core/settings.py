@@ -113,6 +113,13 @@ class LimitSettings(BaseModel):
     shutdown_flush_seconds: float = Field(default=2.0, ge=0)
 
 
+class HealthSettings(BaseModel):
+    http_port: int = Field(default=0, ge=0, le=65535)
+    """The health endpoint's port on 127.0.0.1; 0 leaves it off."""
+    snapshot_seconds: float = Field(default=5.0, gt=0)
+    """How often the running bot writes its state for ``dingshift status``."""
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DINGSHIFT_", env_nested_delimiter="__", extra="forbid"
@@ -123,6 +130,7 @@ class Settings(BaseSettings):
     org: OrgSettings = Field(default_factory=OrgSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     limits: LimitSettings = Field(default_factory=LimitSettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
     demo_mode: bool = False
 
     @model_validator(mode="after")

@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.settings import ScheduleSettings, Settings
 from jobs.changes import notify_changes
 from jobs.offers import expire_offers
-from jobs.runner import JobDeps, each_in_own_transaction
+from jobs.runner import JobDeps, RowsFailed, each_in_own_transaction
 from jobs.steps import queue_announcement, queue_confirm_card, queue_nudges, queue_reminders
 from planner.dates import MAX_HOURS_BEFORE
 from planner.lifecycle import DuePlan, Step, due_steps
@@ -62,9 +62,27 @@ async def run_due_work(deps: JobDeps) -> int:
     """The due-work job: tell people of changes, do every lifecycle step due now and expire
     offers past their deadline; returns how much was handled."""
     now = deps.clock.now()
-    handled = await notify_changes(deps, now)
+    handled = 0
+    failures: list[str] = []
+    # Backfill offers past their deadline are a pass of their own (jobs.offers). A pass with
+    # failed rows does not keep the others from running, nor what was queued from going out.
+    for run_pass in (notify_changes, advance_shifts, expire_offers):
+        try:
+            handled += await run_pass(deps, now)
+        except RowsFailed as failed:
+            handled += failed.done
+            failures += failed.failures
+    if handled:
+        deps.wake_outbox()
+    if failures:
+        raise RowsFailed(handled, failures)
+    return handled
+
+
+async def advance_shifts(deps: JobDeps, now: datetime) -> int:
+    """Every lifecycle step due at ``now``; returns how many shifts were advanced."""
     # One transaction a shift: a failure on one shift leaves the others' progress standing.
-    handled += await each_in_own_transaction(
+    return await each_in_own_transaction(
         deps,
         now=now,
         due=lambda session: shifts_due(session=session, schedule=deps.settings.schedule, now=now),
@@ -72,11 +90,6 @@ async def run_due_work(deps: JobDeps) -> int:
         what="lifecycle step",
         id_name="shift",
     )
-    # Backfill offers past their deadline: a pass of its own (jobs.offers).
-    handled += await expire_offers(deps, now)
-    if handled:
-        deps.wake_outbox()
-    return handled
 
 
 async def _advance(session: AsyncSession, shift_id: int, settings: Settings, now: datetime) -> int:

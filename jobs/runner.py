@@ -2,7 +2,8 @@
 
 A job is an async function of :class:`JobDeps`. :func:`each_in_own_transaction` reads which rows
 are due without locking anything, then handles each in a transaction of its own, so one row's
-failure leaves the others' work standing and is retried on the next run.
+failure leaves the others' work standing and is retried on the next run. A pass with failed rows
+ends in :class:`RowsFailed` once every row was tried, so the tick is reported as failed.
 """
 
 from __future__ import annotations
@@ -33,6 +34,15 @@ class JobDeps:
     """Call after committing outbox rows, so they are sent now rather than at the next poll."""
 
 
+class RowsFailed(Exception):
+    """Some rows of a pass failed (each one logged); ``done`` is what the other rows did."""
+
+    def __init__(self, done: int, failures: list[str]) -> None:
+        super().__init__(f"{len(failures)} row(s) failed: {'; '.join(failures)}"[:500])
+        self.done = done
+        self.failures = failures
+
+
 Step = Callable[[AsyncSession, int, Settings, datetime], Awaitable[int]]
 """Handles one row (by id) at ``now`` inside the transaction it is given; returns how much it
 did. It locks and reads its row again: the list of due ids was read without locks."""
@@ -51,15 +61,20 @@ async def each_in_own_transaction(
     its own; returns the sum of what the steps did.
 
     A failing step is rolled back and logged with ``what`` and the id (as ``id_name``), and the
-    next id goes on: the failed row is still due, so the next run tries it again.
+    next id goes on: the failed row is still due, so the next run tries it again. If any failed,
+    :class:`RowsFailed` is raised after the last id.
     """
     async with deps.sessions() as session:
         ids = await due(session)
     done = 0
+    failures: list[str] = []
     for row_id in ids:
         try:
             async with deps.sessions.begin() as session:
                 done += await step(session, row_id, deps.settings, now)
-        except Exception:
+        except Exception as error:
             log.exception("%s failed; retried next run", what, extra={id_name: row_id})
+            failures.append(f"{what} {id_name} {row_id}: {type(error).__name__}: {error}")
+    if failures:
+        raise RowsFailed(done, failures)
     return done

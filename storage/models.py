@@ -81,6 +81,16 @@ class MonthlyUsage(SQLModel, table=True):
     session_replies: int = 0
 
 
+class HealthSnapshot(SQLModel, table=True):
+    """What a running bot last said of itself (stream, tasks), for ``dingshift status``."""
+
+    __tablename__ = "health_snapshot"
+
+    process: str = Field(primary_key=True, max_length=32)
+    written_at: datetime = Field(sa_type=UTCDateTime)
+    state: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
 class Site(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     code: str = Field(max_length=16, unique=True, index=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -28,11 +29,23 @@ async def is_queued(*, session: AsyncSession, dedup_key: str) -> bool:
     return existing.first() is not None
 
 
-async def due_messages(*, session: AsyncSession, now: datetime, limit: int) -> list[OutboxMessage]:
+async def due_messages(
+    *, session: AsyncSession, now: datetime, limit: int, horizon: timedelta
+) -> list[OutboxMessage]:
+    """Pending rows whose attempt is due at ``now``, oldest first.
+
+    Nothing is ever scheduled more than ``horizon`` ahead, so a row beyond ``now + horizon`` was
+    scheduled before the wall clock stepped back (an NTP correction): it is due now too.
+    """
     result = await session.exec(
         select(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.PENDING)
-        .where(OutboxMessage.next_attempt_at <= now)
+        .where(
+            or_(
+                col(OutboxMessage.next_attempt_at) <= now,
+                col(OutboxMessage.next_attempt_at) > now + horizon,
+            )
+        )
         .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
         .limit(limit)
     )
@@ -46,6 +59,26 @@ async def next_attempt_at(*, session: AsyncSession) -> datetime | None:
         )
     )
     return result.one()
+
+
+@dataclass(frozen=True)
+class OutboxBacklog:
+    """How many rows are in each status, and when the oldest pending one was queued."""
+
+    by_status: dict[str, int]
+    oldest_pending_at: datetime | None
+
+
+async def outbox_backlog(*, session: AsyncSession) -> OutboxBacklog:
+    counts = await session.exec(
+        select(OutboxMessage.status, func.count()).group_by(col(OutboxMessage.status))
+    )
+    oldest = await session.exec(
+        select(func.min(OutboxMessage.created_at)).where(
+            OutboxMessage.status == OutboxStatus.PENDING
+        )
+    )
+    return OutboxBacklog(by_status=dict(counts.all()), oldest_pending_at=oldest.one())
 
 
 async def pending_messages(*, session: AsyncSession) -> list[OutboxMessage]:

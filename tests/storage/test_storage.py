@@ -12,12 +12,23 @@ from sqlmodel import SQLModel
 from storage.database import SessionFactory, create_engine, session_factory, upgrade_schema
 from storage.events import DuplicateEvent, find_processed, record_processed
 from storage.models import OutboxMessage, OutboxStatus
-from storage.outbox import due_messages, enqueue, mark_sent, next_attempt_at, schedule_retry
+from storage.outbox import (
+    OutboxBacklog,
+    due_messages,
+    enqueue,
+    mark_given_up,
+    mark_sent,
+    next_attempt_at,
+    outbox_backlog,
+    pending_messages,
+    schedule_retry,
+)
 from storage.roles import find_grant, grant_role
 from storage.usage import add_usage, usage_for
 from storage.volunteers import find_volunteer, register_volunteer
 
 NOW = datetime(2026, 11, 27, 4, 0, tzinfo=UTC)
+HORIZON = timedelta(minutes=5)
 
 
 async def test_migrations_build_exactly_the_models_schema(database_url: str) -> None:
@@ -123,14 +134,16 @@ async def test_outbox_keeps_one_row_per_logical_message_and_orders_by_due_time(
         assert await enqueue(session=session, message=_row("a", NOW))
         assert not await enqueue(session=session, message=_row("a", NOW))
     async with sessions() as session:
-        due_now = await due_messages(session=session, now=NOW, limit=10)
+        due_now = await due_messages(session=session, now=NOW, limit=10, horizon=HORIZON)
         assert [row.dedup_key for row in due_now] == ["a"]
         assert await next_attempt_at(session=session) == NOW
     first = due_now[0]
     assert first.id is not None
     async with sessions.begin() as session:
         await mark_sent(session=session, message_id=first.id, now=NOW)
-        later = await due_messages(session=session, now=NOW + timedelta(seconds=5), limit=10)
+        later = await due_messages(
+            session=session, now=NOW + timedelta(seconds=5), limit=10, horizon=HORIZON
+        )
         assert [row.dedup_key for row in later] == ["b"]
         assert later[0].id is not None
         await schedule_retry(
@@ -141,11 +154,56 @@ async def test_outbox_keeps_one_row_per_logical_message_and_orders_by_due_time(
             error="503",
         )
     async with sessions() as session:
-        assert await due_messages(session=session, now=NOW + timedelta(seconds=30), limit=10) == []
+        assert (
+            await due_messages(
+                session=session, now=NOW + timedelta(seconds=30), limit=10, horizon=HORIZON
+            )
+            == []
+        )
         sent = await session.get(OutboxMessage, first.id)
         assert sent is not None
         assert sent.status == OutboxStatus.SENT
         assert sent.sent_at == NOW
+
+
+async def test_a_row_scheduled_before_the_clock_stepped_back_is_due_at_once(
+    sessions: SessionFactory,
+) -> None:
+    """After an NTP correction an hour back, rows queued before it lie an hour "ahead"; nothing
+    is scheduled further ahead than the horizon, so they are due now, while a real retry a
+    minute ahead still waits."""
+    async with sessions.begin() as session:
+        await enqueue(session=session, message=_row("queued-before-step", NOW))
+        await enqueue(session=session, message=_row("retry", NOW - timedelta(minutes=59)))
+    stepped_back = NOW - timedelta(hours=1)
+    async with sessions() as session:
+        due = await due_messages(session=session, now=stepped_back, limit=10, horizon=HORIZON)
+    assert [row.dedup_key for row in due] == ["queued-before-step"]
+
+
+async def test_backlog_counts_rows_by_status_and_dates_the_oldest_pending(
+    sessions: SessionFactory,
+) -> None:
+    async with sessions.begin() as session:
+        for key, at in (("a", NOW), ("b", NOW + timedelta(minutes=1)), ("c", NOW)):
+            await enqueue(session=session, message=_row(key, at))
+    async with sessions() as session:
+        assert await outbox_backlog(session=session) == OutboxBacklog(
+            by_status={"pending": 3}, oldest_pending_at=NOW
+        )
+        rows = await pending_messages(session=session)
+    assert rows[0].id is not None
+    assert rows[1].id is not None
+    async with sessions.begin() as session:
+        await mark_sent(session=session, message_id=rows[0].id, now=NOW)
+        await mark_given_up(
+            session=session, message_id=rows[1].id, status=OutboxStatus.FAILED, error="400"
+        )
+    async with sessions() as session:
+        backlog = await outbox_backlog(session=session)
+    assert backlog == OutboxBacklog(
+        by_status={"pending": 1, "sent": 1, "failed": 1}, oldest_pending_at=NOW
+    )
 
 
 @pytest.mark.parametrize("tasks", [1, 8])
