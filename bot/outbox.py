@@ -150,7 +150,13 @@ class OutboxSender:
                 await asyncio.wait_for(self._wakeup.wait(), timeout)
 
     async def send_due(self) -> int:
-        """Attempt every row due now, once; returns how many were attempted."""
+        """Attempt every row due now, once; returns how many were attempted.
+
+        Rows delivered earlier but not yet marked sent are recorded first: while the database
+        refuses writes, nothing more goes out, so at most one row waits in memory.
+        """
+        for outbox_id, sent in list(self._unrecorded.items()):
+            await self._record_sent(outbox_id, sent)
         async with self._sessions() as session:
             rows = await due_messages(
                 session=session,
@@ -164,10 +170,6 @@ class OutboxSender:
 
     async def _attempt(self, row: OutboxMessage) -> None:
         assert row.id is not None
-        unrecorded = self._unrecorded.get(row.id)
-        if unrecorded is not None:
-            await self._record_sent(row.id, unrecorded)
-            return
         now = self._clock.now()
         month = month_of(now, self._settings.org.zone)
         if not row.essential and await self._over_budget(month):
