@@ -60,8 +60,9 @@ def live_state(stream: StreamProbe, supervisor: Supervisor) -> dict[str, Any]:
 
 
 def stale_after_seconds(settings: Settings) -> float:
-    """A snapshot older than this means the bot is not running (three missed writes)."""
-    return max(3 * settings.health.snapshot_seconds, 15.0)
+    """A snapshot older than this (three missed writes) means the bot is not running, or cannot
+    write to its database."""
+    return 3 * settings.health.snapshot_seconds
 
 
 async def database_health(
@@ -139,8 +140,13 @@ def render_status(report: dict[str, Any]) -> list[str]:
         lines.append("bot: not running (it has never written a health snapshot)")
     else:
         age = _duration(bot["snapshot_age_seconds"])
-        state = "running" if bot["running"] else "not running"
-        lines.append(f"bot: {state} (health snapshot {age} old)")
+        if bot["running"]:
+            lines.append(f"bot: running (health snapshot {age} old)")
+        else:
+            lines.append(
+                f"bot: not running, or it cannot write to the database (health snapshot {age}"
+                " old); below is what it last said"
+            )
     if "stream" in report:
         stream = report["stream"]
         frame_age = stream["last_frame_age_seconds"]
