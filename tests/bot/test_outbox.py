@@ -150,7 +150,8 @@ async def test_due_rows_are_sent_oldest_first_and_metered(sb: Sandbox, ob: Outbo
     )
     await ob.add(
         _group_row("second", ob.cid, due=START - timedelta(minutes=1)),
-        _group_row("later", ob.cid, due=START + timedelta(hours=1)),
+        # A retry still waiting (nothing is scheduled further ahead than the longest retry).
+        _group_row("later", ob.cid, due=START + timedelta(minutes=4)),
         private,
         _group_row("first", ob.cid, due=START - timedelta(minutes=2)),
         _group_row("due-now", ob.cid, due=START),
@@ -620,7 +621,7 @@ async def test_run_sends_what_is_due_and_returns_after_finish(sb: Sandbox, ob: O
     await ob.add(
         _group_row("now-1", ob.cid, due=START - timedelta(seconds=1)),
         _group_row("now-2", ob.cid, due=START),
-        _group_row("tomorrow", ob.cid, due=START + timedelta(days=1)),
+        _group_row("retry-later", ob.cid, due=START + timedelta(minutes=4)),
     )
     sender = ob.sender()
     sender.finish()
@@ -628,7 +629,7 @@ async def test_run_sends_what_is_due_and_returns_after_finish(sb: Sandbox, ob: O
     await asyncio.wait_for(sender.run(), timeout=5)
 
     assert [m.text for m in sb.sent_messages(ob.cid)] == ["now-1", "now-2"]
-    assert (await ob.rows())["tomorrow"].status == OutboxStatus.PENDING
+    assert (await ob.rows())["retry-later"].status == OutboxStatus.PENDING
 
 
 async def test_run_wakes_for_new_rows_and_drains_retries_before_returning(
