@@ -13,8 +13,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.dispatch import Dispatcher
-from bot.health import HealthEndpoint, live_state, write_snapshots
+from bot.health import HealthEndpoint, live_state, write_snapshot, write_snapshots
 from bot.outbox import OutboxSender
 from bot.supervisor import Supervisor
 from core.clock import Clock, SystemClock
@@ -109,15 +111,18 @@ class BotApp:
 
     async def start(self) -> None:
         await upgrade_schema(self.engine)
+        # The snapshot's age is read by another process: real time, whatever self.clock is.
+        wall_clock = SystemClock()
+        # Written before anything else runs, so that `dingshift status` sees the bot at once.
+        try:
+            await write_snapshot(self.sessions, self.live_state, wall_clock)
+        except SQLAlchemyError:
+            log.exception("the first health snapshot could not be written; tried again later")
         self._sender_task = self.supervisor.start(OUTBOX_TASK, self.outbox.run)
         self.supervisor.start(
             HEALTH_SNAPSHOT_TASK,
-            # The snapshot's age is read by another process: real time, whatever self.clock is.
             lambda: write_snapshots(
-                self.sessions,
-                self.live_state,
-                SystemClock(),
-                self.settings.health.snapshot_seconds,
+                self.sessions, self.live_state, wall_clock, self.settings.health.snapshot_seconds
             ),
         )
         self.scheduler.start()

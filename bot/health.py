@@ -88,15 +88,20 @@ async def database_health(
     }
 
 
+async def write_snapshot(sessions: SessionFactory, live: LiveState, wall_clock: Clock) -> None:
+    async with sessions.begin() as session:
+        await save_snapshot(session=session, written_at=wall_clock.now(), state=live())
+
+
 async def write_snapshots(
     sessions: SessionFactory, live: LiveState, wall_clock: Clock, every_seconds: float
 ) -> None:
-    """Write the live state every ``every_seconds``, for ever. A failed write raises: the
-    supervisor shows this task backing off and starts it again."""
+    """Write the live state every ``every_seconds``, for ever (the first one is written at
+    start-up, before anything else runs). A failed write raises: the supervisor shows this task
+    backing off and starts it again."""
     while True:
-        async with sessions.begin() as session:
-            await save_snapshot(session=session, written_at=wall_clock.now(), state=live())
         await asyncio.sleep(every_seconds)
+        await write_snapshot(sessions, live, wall_clock)
 
 
 async def status_report(
