@@ -28,7 +28,7 @@ from core.taps import TapRouter
 from handlers.registry import ALL_COMMANDS, ALL_TAPS
 from jobs.runner import JobDeps
 from jobs.scheduler import build_scheduler
-from jobs.table import DUE_WORK_JOB, JOBS, job_named
+from jobs.table import DUE_WORK_JOB, JOBS
 from storage.database import SessionFactory, create_engine, session_factory, upgrade_schema
 from storage.models import MonthlyUsage
 from storage.outbox import pending_messages
@@ -84,11 +84,13 @@ class BotApp:
             wake_outbox=self.outbox.wake,
         )
         # Each tick guarded: a failing job is logged, shown as backing off, and tried next tick.
-        guarded = [
-            dataclasses.replace(job, run=self.supervisor.guard_tick(job.name, job.run))
+        self._jobs = {
+            job.name: dataclasses.replace(job, run=self.supervisor.guard_tick(job.name, job.run))
             for job in JOBS
-        ]
-        self.scheduler = build_scheduler(guarded, self.job_deps, first_run=SystemClock().now())
+        }
+        self.scheduler = build_scheduler(
+            self._jobs.values(), self.job_deps, first_run=SystemClock().now()
+        )
         self.stopped = False
         # Imported here: the SDK binds DINGTALK_OPENAPI_ENDPOINT when first imported, and callers
         # such as `dingshift demo` set it only after they know the sandbox's port.
@@ -152,8 +154,9 @@ class BotApp:
         return False
 
     async def run_job(self, name: str) -> int:
-        """Run the job ``name`` of jobs.table now, as its scheduler tick would (demo and tests)."""
-        return await job_named(name).run(self.job_deps)
+        """Run the job ``name`` of jobs.table now, as its scheduler tick would (demo and tests):
+        supervised, so a failure is logged, shown as backing off and returns 0."""
+        return await self._jobs[name].run(self.job_deps)
 
     async def run_due_work(self) -> int:
         """The due-work job now: what the demo and the tests call after moving the clock."""

@@ -150,13 +150,6 @@ def _assert_writes_refused(database: Path, error: str) -> None:
         probe.execute("PRAGMA user_version=1")
 
 
-async def _tick(app: BotApp, name: str) -> None:
-    """Run the scheduled job ``name`` as its scheduler tick does (supervised)."""
-    job = app.scheduler.get_job(name)
-    assert job is not None
-    await job.func(*job.args)
-
-
 async def _published_shift(
     sb: Sandbox, app: BotApp, clock: ManualClock
 ) -> tuple[Chat, int, datetime]:
@@ -182,7 +175,7 @@ def _sends(sb: Sandbox) -> list[dict[str, Any]]:
         {"path": request.path, **(request.body if isinstance(request.body, dict) else {})}
         for route in SEND_ROUTES
         for request in sb.requests(route)
-        if request.status == 200 and request.method == "POST"
+        if request.status == 200 and request.method in ("POST", "PUT")
     ]
 
 
@@ -214,7 +207,7 @@ async def test_a_database_refusing_writes_stops_nothing_and_everything_goes_out_
     async with fault(app, database_path):
         # The reminders fall due while no write can be made: the tick fails and says so.
         clock.set(starts - timedelta(hours=23, minutes=59))
-        await _tick(app, DUE_WORK_JOB)
+        await app.run_job(DUE_WORK_JOB)
         due_work = app.supervisor.status(DUE_WORK_JOB)
         assert due_work.state is TaskState.BACKING_OFF
         assert due_work.last_error is not None
@@ -235,7 +228,7 @@ async def test_a_database_refusing_writes_stops_nothing_and_everything_goes_out_
         assert len(_sends(sb)) == delivered_before + 1
         assert app.supervisor.status(OUTBOX_TASK).failures >= 2
 
-    await _tick(app, DUE_WORK_JOB)
+    await app.run_job(DUE_WORK_JOB)
     assert app.supervisor.status(DUE_WORK_JOB).state is TaskState.RUNNING
     await app.wait_until_outbox_empty(within_seconds=30)
     for task in (OUTBOX_TASK, HEALTH_SNAPSHOT_TASK):
