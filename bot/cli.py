@@ -5,16 +5,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from bot.logs import configure_logging
-from core.settings import DEFAULT_CONFIG_PATH, ConfigError, OrgSettings, Settings, load_settings
+from core.settings import (
+    DEFAULT_CONFIG_PATH,
+    ConfigError,
+    OrgSettings,
+    Settings,
+    load_settings,
+    unknown_environment_variables,
+)
 
 log = logging.getLogger(__name__)
 
@@ -56,12 +63,10 @@ def _aware_moment(value: str) -> datetime:
 
 
 def checked_settings(path: Path) -> Settings:
-    settings = load_settings(path)
-    try:
-        make_url(settings.database.url)
-    except ArgumentError as error:
-        raise ConfigError(f"config error: database.url: {error}") from None
-    return settings
+    """The settings, after warning about environment variables that would be ignored."""
+    for warning in unknown_environment_variables(os.environ):
+        print(warning, file=sys.stderr)  # noqa: T201 - shown to the person setting the bot up
+    return load_settings(path)
 
 
 async def serve(settings: Settings) -> None:
