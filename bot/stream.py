@@ -281,6 +281,9 @@ class StreamConnection:
             if loop.time() - self._last_frame_at > idle_limit:
                 log.warning("no frame from DingTalk for %.0f s; reconnecting", idle_limit)
                 break
+        if self._in_flight:
+            # Frames being handled get their ACK on this socket before it closes.
+            await asyncio.wait(self._in_flight, timeout=ACK_DEADLINE_SECONDS)
         await websocket.close()
 
     async def _route(self, client: Any, websocket: Any, frame: dict[str, Any]) -> None:

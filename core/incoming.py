@@ -89,7 +89,10 @@ def parse_chat_message(data: Mapping[str, Any], received_at: datetime) -> ChatMe
     )
 
 
-CardAction = Literal["confirm", "decline", "take", "checkin", "health_ok", "health_report"]
+# ``selftest`` is only on the card of `dingshift selftest`, which answers it itself.
+CardAction = Literal[
+    "confirm", "decline", "take", "checkin", "health_ok", "health_report", "selftest"
+]
 
 
 class TapParams(BaseModel):
