@@ -266,11 +266,13 @@ class SelfTest:
         except TimeoutError:
             raise StepFailed(
                 f"no tap on the test card within {self.wait_seconds:.0f} s",
-                "tap the card's button in the group. If you did: stop every other process"
-                " with this Client ID (a running `dingshift run` too), since DingTalk hands a"
-                " tap to any one of them; a hand-made template's button must send a request"
-                " (回传请求) with the params action and shift_id; fully restart the DingTalk"
-                f" client ({GUIDE} §7.3, §7.4, §10)",
+                "tap the card's button in the group. If no card came, add the robot to the"
+                " group (a warning above names the space DingTalk could not deliver to)."
+                " If the tap did nothing, stop every other process with this Client ID"
+                " (a running `dingshift run` too), since DingTalk hands a tap to any one of"
+                " them; a hand-made template's button must send a request (回传请求) with the"
+                " params action and shift_id; fully restart the DingTalk client"
+                f" ({GUIDE} §6, §7.3, §7.4, §10)",
             ) from None
         tapper = tap.staff_id
         if tapper not in self.settings.org.admins:
