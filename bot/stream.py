@@ -371,6 +371,8 @@ class StreamConnection:
         if frame.type == CallbackMessage.TYPE:
             handler = client.callback_handler_map.get(frame.topic)
         if handler is None:
+            # Answered so that it is not pushed again; what DingTalk does with a 404 ACK is
+            # undocumented (unverified).
             log.warning(
                 "no handler for stream frame", extra={"type": frame.type, "topic": frame.topic}
             )

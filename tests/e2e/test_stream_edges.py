@@ -73,7 +73,7 @@ async def test_the_stream_and_the_openapi_go_through_the_https_proxy(
             cid = _group(sb)
             await _round_trip(sb, cid)
             await app.client.send_group_message(cid, "sampleText", {"content": "via proxy"})
-        assert proxy.tunnels() == [sandbox], "the websocket did not go through the proxy"
+        assert set(proxy.tunnels()) == {sandbox}, "the websocket did not go through the proxy"
         forwarded = proxy.forwarded()
         for path in (
             "/v1.0/gateway/connections/open",  # the SDK's requests
@@ -102,8 +102,8 @@ async def test_a_dead_connection_is_found_by_websocket_pings_long_before_the_wat
 ) -> None:
     async with running_bot(
         settings,
-        stream_ping_interval_seconds=0.2,
-        stream_ping_timeout_seconds=0.3,
+        stream_ping_interval_seconds=0.3,
+        stream_ping_timeout_seconds=1.0,
         stream_idle_seconds=120,
     ) as app:
         cid = _group(sb)
@@ -111,7 +111,8 @@ async def test_a_dead_connection_is_found_by_websocket_pings_long_before_the_wat
         sb.kill_connections()
         # Posted while the connection is dead: delivered on the next one.
         message_id = sb.post_message(cid, "u-ada", "/help")
-        await sb.wait_until(lambda: sb.connections_opened == opened + 1, timeout=5)
+        # Found within ping interval + timeout, then about a second's backoff.
+        await sb.wait_until(lambda: sb.connections_opened > opened, timeout=8)
         [reply] = await sb.wait_for_messages(1, cid, timeout=10)
         assert "/join district=" in reply.text
         [ack] = await sb.wait_for_ack(message_id)
@@ -126,7 +127,7 @@ async def test_a_quiet_healthy_connection_is_kept_without_system_pings(
     async with running_bot(
         settings,
         stream_ping_interval_seconds=0.2,
-        stream_ping_timeout_seconds=0.5,
+        stream_ping_timeout_seconds=2.0,
         stream_idle_seconds=0.4,
     ):
         opened = sb.connections_opened
