@@ -257,6 +257,12 @@ class OutboxSender:
             and reply.session_webhook_expires_at is not None
             and reply.session_webhook_expires_at - WEBHOOK_SAFETY_MARGIN > now
         )
+        if webhook_alive and not self._client.trusts_session_webhook(reply.session_webhook or ""):
+            log.warning(
+                "session webhook not on DingTalk's hosts; using the OpenAPI",
+                extra={"outbox_id": outbox_id, "webhook": reply.session_webhook},
+            )
+            webhook_alive = False
         if webhook_alive:
             assert reply.session_webhook is not None
             try:

@@ -4,6 +4,9 @@ One shared aiohttp session, a cached access token, a timeout on every call, and 
 error styles turned into :class:`DingTalkError`: ``api.dingtalk.com/v1.0`` answers with an HTTP
 status and ``{"code", "message", "requestid"}``; the session webhook answers HTTP 200 with a
 non-zero ``errcode``.
+
+Proxies come from the environment (``HTTPS_PROXY``, ``HTTP_PROXY``, ``NO_PROXY``), like the
+SDK's ``requests`` and the stream's websocket.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -39,6 +43,7 @@ MONTHLY_QUOTA_CODES = frozenset({"Forbidden.AccessDenied.ApiCountLimitForOrg", "
 # Session webhook errcodes worth retrying: DingTalk's "system busy" and rate limits.
 _TRANSIENT_ERRCODES = frozenset({-1, 130101, 660026})
 TOKEN_REFRESH_MARGIN_SECONDS = 300
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass(eq=False)
@@ -96,7 +101,9 @@ class OpenApiClient:
     def _session(self) -> aiohttp.ClientSession:
         if self._http is None or self._http.closed:
             timeout = aiohttp.ClientTimeout(total=self._settings.request_timeout_seconds)
-            self._http = aiohttp.ClientSession(timeout=timeout, raise_for_status=False)
+            self._http = aiohttp.ClientSession(
+                timeout=timeout, raise_for_status=False, trust_env=True
+            )
         return self._http
 
     async def close(self) -> None:
@@ -289,6 +296,11 @@ class OpenApiClient:
             },
         )
 
+    def trusts_session_webhook(self, webhook: str) -> bool:
+        return is_dingtalk_origin(
+            webhook, (self._settings.api_base, *self._settings.session_webhook_origins)
+        )
+
     async def reply_by_session(self, webhook: str, body: Mapping[str, Any]) -> None:
         """Post to a message's session webhook (no token; can @-mention people)."""
         status, data = await self._request("POST", webhook, body, {})
@@ -301,6 +313,28 @@ class OpenApiClient:
                 str(errcode),
                 str(data.get("errmsg", "")),
             )
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # an unreadable port or host
+        return None
+    scheme = parts.scheme.lower()
+    if not parts.hostname or scheme not in _DEFAULT_PORTS:
+        return None
+    return scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme]
+
+
+def is_dingtalk_origin(url: str, trusted: Sequence[str]) -> bool:
+    """Whether ``url`` has the scheme, host and port of one of the ``trusted`` URLs.
+
+    A session webhook arrives inside the message, so it is only posted to (with the reply's
+    text and mentions) when it points at DingTalk itself.
+    """
+    origin = _origin(url)
+    return origin is not None and origin in {_origin(base) for base in trusted}
 
 
 def _error_from(status: int, data: Any) -> DingTalkError:

@@ -66,6 +66,15 @@ class DingTalkSettings(BaseModel):
     api_base: HttpUrl = Field(default_factory=_sdk_endpoint)
     request_timeout_seconds: float = Field(default=10.0, gt=0)
     stream_idle_seconds: float = Field(default=180.0, gt=0)
+    """Reconnect after this long without a frame, once DingTalk's SYSTEM pings have been seen."""
+    stream_ping_interval_seconds: float = Field(default=20.0, gt=0)
+    """How often the bot sends a websocket ping; an unanswered one means a dead connection."""
+    stream_ping_timeout_seconds: float = Field(default=20.0, gt=0)
+    session_webhook_origins: list[str] = Field(
+        default_factory=lambda: ["https://oapi.dingtalk.com"]
+    )
+    """Where replies may be posted besides ``api_base``'s own origin; a message's session
+    webhook anywhere else is not trusted and the reply goes through the OpenAPI."""
 
     @model_validator(mode="after")
     def _robot_code_defaults_to_client_id(self) -> DingTalkSettings:

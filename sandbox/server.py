@@ -257,8 +257,11 @@ class Sandbox:
         sender: UserRef,
         text: str,
         at: Sequence[UserRef] = (),
+        session_webhook: str | None = None,
     ) -> str:
-        """`sender` @-mentions the bot (and the `at` people) in a group; returns the messageId."""
+        """`sender` @-mentions the bot (and the `at` people) in a group; returns the messageId.
+
+        `session_webhook` replaces the frame's own, as a forged frame would."""
         group = self._state.group(conversation_id)
         members = {member.dingtalk_id for member in group.members}
         people = [self._state.user(ref) for ref in (sender, *at)]
@@ -273,7 +276,7 @@ class Sandbox:
             sender=people[0],
             mentioned=people[1:],
             text=text,
-            session_webhook=self._session_webhook(token),
+            session_webhook=session_webhook or self._session_webhook(token),
             create_at=create_at,
         )
         return self._push(CHATBOT_TOPIC, data)
@@ -367,6 +370,16 @@ class Sandbox:
         """DingTalk's load-balancing disconnect: no more frames on those connections, then a
         close with code 1000 after `close_after` seconds (about 10 s in production)."""
         self._call(self._gateway.system("disconnect", {"reason": reason}, close_after))
+
+    def push_raw(self, text: str) -> None:
+        """Sends `text` unchanged on the newest live connection, e.g. a malformed frame."""
+        self._call(self._gateway.push_raw(text))
+
+    def kill_connections(self) -> None:
+        """Makes the live connections half-open, as a lost network does: websocket pings go
+        unanswered and no frame is delivered on them (new pushes wait for a new connection);
+        connections opened later are healthy."""
+        self._call(self._gateway.kill_connections())
 
     def close_connections(self, code: int = 1011) -> None:
         """1000 makes the SDK reconnect at once; any other code makes it wait 10 s."""
