@@ -70,6 +70,17 @@ class OutboxMessage(SQLModel, table=True):
     """DingTalk's key for asking who has read a robot message (read tracking)."""
 
 
+class Installation(SQLModel, table=True):
+    """This database's one row: the tag that makes our card ids unique among all installations
+    DingTalk has seen (``ds-<tag>-confirm-42``); a new database gets a new tag."""
+
+    __tablename__ = "installation"
+
+    id: int = Field(default=1, primary_key=True)
+    tag: str = Field(max_length=8)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class MonthlyUsage(SQLModel, table=True):
     """The bot's own count of what DingTalk meters, per calendar month in the org's zone."""
 

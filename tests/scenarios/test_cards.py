@@ -68,7 +68,7 @@ async def test_a_confirm_updates_the_count_and_the_tappers_status(
 async def test_the_same_tap_delivered_twice_changes_the_roster_once(
     ssp: Scenario, shift_id: int
 ) -> None:
-    tap = ssp.card_tap(await ssp.card(_confirm_card(shift_id)), "confirm", as_="u-ada")
+    tap = await ssp.card_tap(await ssp.card(_confirm_card(shift_id)), "confirm", as_="u-ada")
 
     first = await ssp.dispatcher.on_card_tap(tap)
     await ssp.tap(_confirm_card(shift_id), "decline", as_="u-ada")
