@@ -110,7 +110,8 @@ async def test_a_published_shift_goes_through_its_lifecycle_as_the_clock_moves(
     out_track_id = on_wire(app, f"ds-confirm-{shift_id}")
     card = sb.card(out_track_id)
     assert card is not None
-    assert set(card.at_user_ids) == set(PEOPLE)
+    # Told of the card, and highlighted on it.
+    assert (set(card.at_user_ids), set(card.card_at_user_ids)) == (set(PEOPLE), set(PEOPLE))
     await _tap(sb, "u-ada", out_track_id, "confirm", shift_id)
     await _tap(sb, "u-ben", out_track_id, "decline", shift_id)
     assert sb.card_view(out_track_id, "u-cat")["status"] == "已確認 1/3"
@@ -290,3 +291,37 @@ async def test_volunteers_answer_on_their_nudge_and_withdraw_from_their_reminder
     assert sb.card_view(reminder.out_track_id, "u-ben")["my_status"] == thanks
     # Nobody else is free: the coordinators hear of the open seat at once.
     assert notices(sb, COORDINATOR)[-1].title == f"#{shift_id} 搵唔到人頂"
+
+
+async def test_a_reminder_that_misses_one_person_reaches_them_after_all_and_nobody_twice(
+    sb: Sandbox, clocked: tuple[BotApp, ManualClock]
+) -> None:
+    app, clock = clocked
+    chat, shift_id, starts = await _carded_shift(sb, app, clock)
+    group_card = on_wire(app, f"ds-confirm-{shift_id}")
+    for staff_id in PEOPLE:
+        await _tap(sb, staff_id, group_card, "confirm", shift_id)
+    clock.set(starts - timedelta(hours=35))
+    await app.run_due_work()
+    await app.wait_until_outbox_empty()
+
+    sb.fail_card_space_next("u-ben")  # DingTalk reports Ben's chat failed, once
+    clock.set(starts - timedelta(hours=23))
+    await app.run_due_work()
+    await app.wait_until_outbox_empty()
+
+    reminders = {staff_id: notices(sb, staff_id) for staff_id in PEOPLE}
+    assert {staff_id: len(cards) for staff_id, cards in reminders.items()} == dict.fromkeys(
+        PEOPLE, 1
+    )
+    [reminder] = reminders["u-ben"]
+    assert "提提你" in reminder.title
+    card = sb.card(reminder.out_track_id)
+    assert card is not None
+    assert sorted(card.spaces) == [("IM_ROBOT", staff_id) for staff_id in sorted(PEOPLE)]
+    assert [change.kind for change in card.history] == ["create", "deliver"]
+    assert [m for m in sb.sent_messages() if m.via == "oto_send"] == []  # no fallback needed
+    # The card Ben got late answers like any other.
+    await _tap(sb, "u-ben", reminder.out_track_id, "decline", shift_id)
+    await app.wait_until_outbox_empty()
+    assert (await chat.states(shift_id))["Ben"] == "declined"
