@@ -46,7 +46,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 import sandbox.state
-from core.cards import out_track_id, wire_id
+from core.cards import new_installation_tag, out_track_id, wire_id
 from core.outgoing import CardDelivery, CardUpdate, GroupMessage, ReplyMessage, outgoing_message
 from core.settings import ScheduleSettings
 from jobs.lifecycle import shifts_due
@@ -54,9 +54,9 @@ from planner.conflicts import Refusal
 from planner.lifecycle import Offsets
 from sandbox import RequestRecord, Sandbox, SentMessage, is_metered
 from storage.database import SessionFactory
+from storage.installation import installation_tag
 from storage.models import (
     Assignment,
-    Installation,
     Offer,
     OutboxMessage,
     OutboxStatus,
@@ -524,10 +524,11 @@ class Simulation:
         """Every step from ``start`` to ``until`` included, then the retries still pending."""
         for action in self.actions:
             self._schedule(action)
-        async with self.sessions() as session:
-            installation = await session.get(Installation, 1)
-        assert installation is not None, "the bot makes its installation tag when it starts"
-        self._installation = installation.tag
+        # Whichever of the bot and the simulation asks first makes it; both then read the same.
+        async with self.sessions.begin() as session:
+            self._installation = await installation_tag(
+                session=session, new_tag=new_installation_tag(), now=start
+            )
         instant = start
         while instant <= until:
             await self._move_to(instant, "advanced")
