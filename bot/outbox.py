@@ -38,6 +38,7 @@ from storage.models import OutboxMessage, OutboxStatus
 from storage.outbox import (
     due_messages,
     enqueue,
+    mark_card_created,
     mark_given_up,
     mark_sent,
     next_attempt_at,
@@ -168,7 +169,7 @@ class OutboxSender:
             return
         await self._limiter.wait()
         try:
-            delivery = await self._send(message, now, row.id, attempts=row.attempts)
+            delivery = await self._send(message, now, row)
         except DingTalkError as error:
             await self._failed(row, error)
             return
@@ -227,27 +228,30 @@ class OutboxSender:
             extra={"outbox_id": row.id, "attempts": attempts, "retry": retry, "error": str(error)},
         )
 
-    async def _send(
-        self, message: OutgoingMessage, now: datetime, outbox_id: int, *, attempts: int
-    ) -> Delivery:
-        """Deliver ``message``; returns what it cost and DingTalk's read-tracking key."""
+    async def _send(self, message: OutgoingMessage, now: datetime, row: OutboxMessage) -> Delivery:
+        """Deliver ``message``, read from ``row``; returns what it cost and DingTalk's
+        read-tracking key."""
+        assert row.id is not None
         match message:
             case CardDelivery():
-                return await self._deliver_card(message, outbox_id, attempts=attempts)
+                return await self._deliver_card(message, row)
             case CardUpdate():
                 return await self._update_card(message)
             case ReplyMessage():
-                return await self._reply(message, now, outbox_id)
+                return await self._reply(message, now, row.id)
             case GroupMessage():
                 return await self._to_group(message.conversation_id, _markdown(message))
 
-    async def _deliver_card(
-        self, card: CardDelivery, outbox_id: int, *, attempts: int
-    ) -> Delivery:
+    async def _deliver_card(self, card: CardDelivery, row: OutboxMessage) -> Delivery:
         """Create and deliver a card under this installation's id for it; a space DingTalk
         reports as missed gets a row of its own (:meth:`_redeliver_card`)."""
+        assert row.id is not None
         if card.redelivery:
-            return await self._redeliver_card(card, attempts=attempts)
+            return await self._redeliver_card(card, attempts=row.attempts)
+        tried_before = row.attempts > 0 or row.card_created_at is not None
+        if not tried_before:
+            async with self._sessions.begin() as session:
+                await mark_card_created(session=session, message_id=row.id, now=self._clock.now())
         try:
             missed = await self._client.create_and_deliver_card(
                 out_track_id=await self._wire_id(card.out_track_id),
@@ -260,25 +264,24 @@ class OutboxSender:
         except DingTalkError as error:
             if not error.card_already_exists:
                 raise
-            if attempts > 0:
-                # An earlier attempt of this row created it and its answer was lost.
-                log.info(
-                    "card already created by an earlier attempt", extra={"outbox_id": outbox_id}
-                )
+            if tried_before:
+                # An earlier attempt of this row created it: its answer was lost, or the bot
+                # stopped before recording it.
+                log.info("card already created by an earlier attempt", extra={"outbox_id": row.id})
                 return Delivery(metered=1)
             log.exception(
                 "card id already taken at DingTalk; the card was not sent",
-                extra={"outbox_id": outbox_id, "out_track_id": card.out_track_id},
+                extra={"outbox_id": row.id, "out_track_id": card.out_track_id},
             )
             raise
         if missed:
             log.warning(
                 "card not delivered to some spaces; each is retried on its own row",
-                extra={"outbox_id": outbox_id, "spaces": missed},
+                extra={"outbox_id": row.id, "spaces": missed},
             )
             async with self._sessions.begin() as session:
-                for row in redelivery_rows(card, missed, now=self._clock.now()):
-                    await enqueue(session=session, message=row)
+                for again in redelivery_rows(card, missed, now=self._clock.now()):
+                    await enqueue(session=session, message=again)
         return Delivery(metered=1)
 
     async def _redeliver_card(self, card: CardDelivery, *, attempts: int) -> Delivery:

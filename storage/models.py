@@ -68,6 +68,9 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     process_query_key: str | None = Field(default=None, max_length=256)
     """DingTalk's key for asking who has read a robot message (read tracking)."""
+    card_created_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When a create of this row's card was first sent: a later create (a retry, or a repeat
+    after a crash) that DingTalk refuses as existing found our own card."""
 
 
 class Installation(SQLModel, table=True):

@@ -753,22 +753,25 @@ async def test_a_card_dingtalk_already_has_is_delivered_on_a_retry_but_a_collisi
     await ob.add(card)
     sender = ob.sender()
     await sender.send_due()
-    # The same card again, as a retry whose first answer was lost, and as a first attempt.
+    # The same card again: as a retry whose first answer was lost, as a repeat after the bot
+    # stopped between the create and recording it, and as a first attempt.
     retry = card_row(_private_card(), language="en", now=START, staff_ids=["u-ada"])
     retry.dedup_key, retry.attempts = "retry", 1
+    after_crash = card_row(_private_card(), language="en", now=START, staff_ids=["u-ada"])
+    after_crash.dedup_key, after_crash.card_created_at = "after crash", START
     first = card_row(_private_card(), language="en", now=START, staff_ids=["u-ada"])
     first.dedup_key = "first"
-    await ob.add(retry, first)
+    await ob.add(retry, after_crash, first)
 
     with caplog.at_level(logging.ERROR, logger="bot.outbox"):
-        assert await sender.send_due() == 2
+        assert await sender.send_due() == 3
 
     rows = await ob.rows()
-    assert rows["retry"].status == OutboxStatus.SENT
+    assert rows["retry"].status == rows["after crash"].status == OutboxStatus.SENT
     assert rows["first"].status == OutboxStatus.FAILED
     assert "param.cardAlreadyExist" in (rows["first"].last_error or "")
     assert "card id already taken at DingTalk" in caplog.text
-    assert [r.status for r in sb.requests(CREATE_CARD)] == [200, 400, 400]
+    assert [r.status for r in sb.requests(CREATE_CARD)] == [200, 400, 400, 400]
     assert len(sb.cards) == 1
 
 

@@ -1,4 +1,4 @@
-"""installation tag for unique card ids
+"""installation tag for unique card ids; when a card row's create was first sent
 
 Revision ID: 0006_card_edges
 Revises: 0005
@@ -27,7 +27,13 @@ def upgrade() -> None:
         sa.Column("created_at", storage.columns.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
+    with op.batch_alter_table("outbox_message") as batch:
+        batch.add_column(
+            sa.Column("card_created_at", storage.columns.UTCDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox_message") as batch:
+        batch.drop_column("card_created_at")
     op.drop_table("installation")
