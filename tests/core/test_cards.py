@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
@@ -22,6 +23,7 @@ from core.cards import (
     parse_out_track_id,
     wire_id,
 )
+from core.outgoing import CardUpdate, card_update_row, outgoing_message
 
 KINDS = st.from_regex(r"[a-z0-9_]{1,20}", fullmatch=True)
 SHIFT_IDS = st.integers(min_value=0, max_value=10**12)
@@ -157,3 +159,17 @@ def test_card_variables_are_cut_to_dingtalk_s_1_kb_of_utf8() -> None:
     assert len(values["body"].encode()) <= MAX_VALUE_BYTES
     assert values["body"].endswith("…(more)")
     assert values["status"] == "ok"
+
+
+def test_a_card_update_is_held_to_the_same_1_kb() -> None:
+    row = card_update_row(
+        "ds-confirm-42",
+        public={"status": "x" * 5000},
+        private={"u-ada": {"my_status": "字" * 1000}},
+        version="v1",
+        now=datetime(2026, 12, 6, tzinfo=UTC),
+    )
+    update = outgoing_message(row)
+    assert isinstance(update, CardUpdate)
+    assert len(update.public["status"].encode()) <= MAX_VALUE_BYTES
+    assert len(update.private["u-ada"]["my_status"].encode()) <= MAX_VALUE_BYTES
