@@ -225,7 +225,7 @@ class OpenApiClient:
         """
         if (conversation_id is None) == (not staff_ids):
             raise ValueError("deliver a card either to a group or to people")
-        space = self._space(mentions, staff_ids)
+        space = self._deliver_model(mentions, staff_ids)
         space["openSpaceId"] = _open_space_id(conversation_id, staff_ids)
         if conversation_id is None:
             space["imRobotOpenSpaceModel"] = {"supportForward": False}
@@ -266,7 +266,7 @@ class OpenApiClient:
                 "outTrackId": out_track_id,
                 "userIdType": 1,
                 "openSpaceId": _open_space_id(conversation_id, staff_ids),
-                **self._space(None, staff_ids),
+                **self._deliver_model(None, staff_ids),
             },
         )
         result = data.get("result") if isinstance(data, dict) else None
@@ -276,7 +276,7 @@ class OpenApiClient:
             result = result.get("deliverResults")
         return _failed_spaces(result)
 
-    def _space(
+    def _deliver_model(
         self, mentions: Mapping[str, str] | None, staff_ids: Sequence[str]
     ) -> dict[str, Any]:
         """The deliver model of a group or of people's robot chats."""
