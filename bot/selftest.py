@@ -227,7 +227,7 @@ class SelfTest:
             buttons=[Button(text("selftest.button", self.language), "selftest", 0)],
         )
         try:
-            await self.client.create_and_deliver_card(
+            missed = await self.client.create_and_deliver_card(
                 out_track_id=card.out_track_id,
                 public=card.public_variables(self.language),
                 private={},
@@ -235,6 +235,11 @@ class SelfTest:
             )
         except DingTalkError as error:
             raise StepFailed(str(error), self._card_fix(error)) from None
+        if missed:
+            raise StepFailed(
+                f"DingTalk created the card but could not deliver it to {', '.join(missed)}",
+                f"add the robot to the group {self.group_id} ({GUIDE} §9.1)",
+            )
         return (
             f"test card {card.out_track_id} delivered to {self.group_id}: tap its button in"
             f" DingTalk within {self.wait_seconds:.0f} s"

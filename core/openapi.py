@@ -40,6 +40,7 @@ THROTTLING_CODES = frozenset(
     }
 )
 MONTHLY_QUOTA_CODES = frozenset({"Forbidden.AccessDenied.ApiCountLimitForOrg", "90020"})
+CARD_ALREADY_EXISTS = "param.cardAlreadyExist"
 # Session webhook errcodes worth retrying: DingTalk's "system busy" and rate limits.
 _TRANSIENT_ERRCODES = frozenset({-1, 130101, 660026})
 TOKEN_REFRESH_MARGIN_SECONDS = 300
@@ -65,6 +66,11 @@ class DingTalkError(Exception):
     @property
     def quota_exhausted(self) -> bool:
         return self.code in MONTHLY_QUOTA_CODES
+
+    @property
+    def card_already_exists(self) -> bool:
+        """A create of an outTrackId DingTalk already has (it keeps the old card)."""
+        return self.code == CARD_ALREADY_EXISTS
 
     @property
     def transient(self) -> bool:
@@ -211,39 +217,29 @@ class OpenApiClient:
         conversation_id: str | None = None,
         mentions: Mapping[str, str] | None = None,
         staff_ids: Sequence[str] = (),
-    ) -> None:
+    ) -> list[str]:
         """Create a card from the configured template and deliver it into a group chat
-        (``conversation_id``, @-mentioning ``mentions``) or, with ``staff_ids``, privately into
-        each of those people's 1:1 chat with the robot (IM_ROBOT spaces, one call for all).
-        Exactly one of the two must be given.
+        (``conversation_id``, @-mentioning ``mentions``, whom the card also highlights through
+        ``cardAtUserIds``) or, with ``staff_ids``, privately into each of those people's 1:1
+        chat with the robot (IM_ROBOT spaces, one call for all). Exactly one of the two must be
+        given. Returns the spaces (group or staffIds) DingTalk could not deliver to, which it
+        reports per space in an otherwise successful answer.
 
-        ``callbackType`` STREAM brings its button taps over the stream connection; the chosen
-        ``outTrackId`` makes a repeated delivery recognisably the same card. A space DingTalk
-        could not deliver to is logged: delivering the same outTrackId again would change
-        nothing, so it is not retried.
+        ``callbackType`` STREAM brings its button taps over the stream connection. DingTalk
+        keeps one card per ``outTrackId`` and refuses to create it again
+        (``param.cardAlreadyExist``): a failed space is delivered later with
+        :meth:`deliver_card`.
         """
         if (conversation_id is None) == (not staff_ids):
             raise ValueError("deliver a card either to a group or to people")
-        space: dict[str, Any]
-        if staff_ids:
-            robot_spaces = ";".join(f"IM_ROBOT.{staff_id}" for staff_id in staff_ids)
-            space = {
-                "openSpaceId": f"dtv1.card//{robot_spaces}",
-                "imRobotOpenSpaceModel": {"supportForward": False},
-                "imRobotOpenDeliverModel": {
-                    "spaceType": "IM_ROBOT",
-                    "robotCode": self._settings.robot_code,
-                },
-            }
+        space = self._deliver_model(mentions, staff_ids)
+        space["openSpaceId"] = _open_space_id(conversation_id, staff_ids)
+        if conversation_id is None:
+            space["imRobotOpenSpaceModel"] = {"supportForward": False}
         else:
-            space = {
-                "openSpaceId": f"dtv1.card//IM_GROUP.{conversation_id}",
-                "imGroupOpenSpaceModel": {"supportForward": False},
-                "imGroupOpenDeliverModel": {
-                    "robotCode": self._settings.robot_code,
-                    "atUserIds": dict(mentions or {}),
-                },
-            }
+            space["imGroupOpenSpaceModel"] = {"supportForward": False}
+            if mentions:
+                space["cardAtUserIds"] = list(mentions)
         data: Any = await self.call(
             "POST",
             "/v1.0/card/instances/createAndDeliver",
@@ -261,17 +257,49 @@ class OpenApiClient:
             },
         )
         result = data.get("result") if isinstance(data, dict) else None
-        results = result.get("deliverResults") if isinstance(result, dict) else None
-        for delivered in results if isinstance(results, list) else []:
-            if isinstance(delivered, dict) and delivered.get("success") is False:
-                log.warning(
-                    "card not delivered to a space",
-                    extra={
-                        "out_track_id": out_track_id,
-                        "space": delivered.get("spaceId"),
-                        "error": delivered.get("errorMsg"),
-                    },
-                )
+        return _failed_spaces(result.get("deliverResults") if isinstance(result, dict) else None)
+
+    async def deliver_card(
+        self, *, out_track_id: str, conversation_id: str | None, staff_ids: Sequence[str]
+    ) -> list[str]:
+        """Deliver a card created earlier into a group or people's robot chats again (the spaces
+        a first delivery missed); returns the spaces that failed again."""
+        if (conversation_id is None) == (not staff_ids):
+            raise ValueError("deliver a card either to a group or to people")
+        data: Any = await self.call(
+            "POST",
+            "/v1.0/card/instances/deliver",
+            {
+                "outTrackId": out_track_id,
+                "userIdType": 1,
+                "openSpaceId": _open_space_id(conversation_id, staff_ids),
+                **self._deliver_model(None, staff_ids),
+            },
+        )
+        result = data.get("result") if isinstance(data, dict) else None
+        # Unverified: deliver's result is documented loosely; read the list, or the
+        # createAndDeliver form around it.
+        if isinstance(result, dict):
+            result = result.get("deliverResults")
+        return _failed_spaces(result)
+
+    def _deliver_model(
+        self, mentions: Mapping[str, str] | None, staff_ids: Sequence[str]
+    ) -> dict[str, Any]:
+        """The deliver model of a group or of people's robot chats."""
+        if staff_ids:
+            return {
+                "imRobotOpenDeliverModel": {
+                    "spaceType": "IM_ROBOT",
+                    "robotCode": self._settings.robot_code,
+                }
+            }
+        return {
+            "imGroupOpenDeliverModel": {
+                "robotCode": self._settings.robot_code,
+                "atUserIds": dict(mentions or {}),
+            }
+        }
 
     async def update_card(
         self,
@@ -335,6 +363,21 @@ def is_dingtalk_origin(url: str, trusted: Sequence[str]) -> bool:
     """
     origin = _origin(url)
     return origin is not None and origin in {_origin(base) for base in trusted}
+
+
+def _open_space_id(conversation_id: str | None, staff_ids: Sequence[str]) -> str:
+    if staff_ids:
+        return "dtv1.card//" + ";".join(f"IM_ROBOT.{staff_id}" for staff_id in staff_ids)
+    return f"dtv1.card//IM_GROUP.{conversation_id}"
+
+
+def _failed_spaces(results: object) -> list[str]:
+    """The spaceIds a ``deliverResults`` list reports ``success: false`` for."""
+    return [
+        str(delivered.get("spaceId"))
+        for delivered in (results if isinstance(results, list) else [])
+        if isinstance(delivered, dict) and delivered.get("success") is False
+    ]
 
 
 def _error_from(status: int, data: Any) -> DingTalkError:

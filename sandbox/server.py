@@ -459,6 +459,11 @@ class Sandbox:
     ) -> None:
         self._faults.fail_randomly(path_prefix, rate, statuses, seed)
 
+    def fail_card_space_next(self, space_id: str, count: int = 1) -> None:
+        """The next `count` card deliveries into `space_id` (a staffId for the person's chat with
+        the robot, or a group's openConversationId) report `success: false` for that space."""
+        self._faults.fail_space_next(space_id, count)
+
     def hang_next(self, path_prefix: str, seconds: float) -> None:
         """Delays the next response under `path_prefix`, to exercise client timeouts."""
         self._faults.hang_next(path_prefix, seconds)

@@ -156,6 +156,16 @@ async def test_a_wrong_group_fails_the_card_step(sb: Sandbox, group: Group) -> N
     assert lines[-2].startswith("  fix: --group must be the group's openConversationId")
 
 
+async def test_a_group_the_card_does_not_reach_fails_the_card_step(
+    sb: Sandbox, group: Group
+) -> None:
+    sb.fail_card_space_next(group.conversation_id)
+    lines = await failed_selftest(selftest_settings(sb), group)
+    assert step_marks(lines)[-1] == "✗ card"
+    assert lines[-3].endswith(f"could not deliver it to {group.conversation_id}")
+    assert lines[-2].startswith("  fix: add the robot to the group")
+
+
 async def test_no_tap_within_the_wait_says_so(sb: Sandbox, group: Group) -> None:
     lines = await failed_selftest(selftest_settings(sb), group, wait_seconds=1)
     assert step_marks(lines) == ["✓ token", "✓ stream", "✓ robot", "✓ group", "✓ card", "✗ tap"]
