@@ -20,6 +20,7 @@ from bot.health import HealthEndpoint, live_state, write_snapshot, write_snapsho
 from bot.outbox import OutboxSender
 from bot.supervisor import Supervisor
 from core.clock import Clock, SystemClock
+from core.installation import InstallationTag
 from core.openapi import OpenApiClient
 from core.outgoing import month_of
 from core.router import Router
@@ -92,6 +93,8 @@ class BotApp:
             self._jobs.values(), self.job_deps, first_run=SystemClock().now()
         )
         self.stopped = False
+        # This database's tag in every card id DingTalk sees (core.cards.wire_id); set by start().
+        self.installation_tag = ""
         # Imported here: the SDK binds DINGTALK_OPENAPI_ENDPOINT when first imported, and callers
         # such as `dingshift demo` set it only after they know the sandbox's port.
         from bot.stream import StreamConnection
@@ -113,6 +116,7 @@ class BotApp:
 
     async def start(self) -> None:
         await upgrade_schema(self.engine)
+        self.installation_tag = await InstallationTag(self.sessions, self.clock).get()
         # The snapshot's age is read by another process: real time, whatever self.clock is.
         wall_clock = SystemClock()
         # Written before anything else runs, so that `dingshift status` sees the bot at once.
@@ -131,7 +135,13 @@ class BotApp:
         self.stream.start()
         if self.settings.health.http_port:
             self.health_port = await self.health_endpoint.start(self.settings.health.http_port)
-        log.info("bot started", extra={"api_base": self.settings.dingtalk.api_base})
+        log.info(
+            "bot started",
+            extra={
+                "api_base": self.settings.dingtalk.api_base,
+                "installation": self.installation_tag,
+            },
+        )
 
     async def wait_until_connected(self, within_seconds: float = 15.0) -> None:
         if not await asyncio.to_thread(self.stream.connected.wait, within_seconds):

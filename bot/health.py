@@ -43,6 +43,9 @@ class StreamProbe(Protocol):
 
     def thread_alive(self) -> bool: ...
 
+    @property
+    def last_system_ping_interval(self) -> float | None: ...
+
 
 LiveState = Callable[[], dict[str, Any]]
 """The stream's and the tasks' state now, as JSON."""
@@ -54,6 +57,7 @@ def live_state(stream: StreamProbe, supervisor: Supervisor) -> dict[str, Any]:
             "connected": stream.connected.is_set(),
             "last_frame_age_seconds": stream.last_frame_age_seconds(),
             "thread_alive": stream.thread_alive(),
+            "system_ping_interval_seconds": stream.last_system_ping_interval,
         },
         "tasks": [status.as_json() for status in supervisor.statuses()],
     }
@@ -157,7 +161,11 @@ def render_status(report: dict[str, Any]) -> list[str]:
         frame_age = stream["last_frame_age_seconds"]
         last_frame = "never" if frame_age is None else f"{_duration(frame_age)} ago"
         connected = "connected" if stream["connected"] else "NOT connected"
-        lines.append(f"stream: {connected}, last frame {last_frame}")
+        line = f"stream: {connected}, last frame {last_frame}"
+        pings = stream.get("system_ping_interval_seconds")
+        if pings is not None:
+            line += f", DingTalk pings every {_duration(pings)}"
+        lines.append(line)
         lines.extend(_task_line(task) for task in report["tasks"])
     outbox = report["outbox"]
     oldest = outbox["oldest_pending_age_seconds"]

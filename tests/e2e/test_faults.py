@@ -31,7 +31,7 @@ from core.settings import Settings
 from jobs.table import DUE_WORK_JOB
 from sandbox import Sandbox
 from storage.models import OutboxMessage, OutboxStatus
-from tests.e2e.chat import ZONE, Chat, coordinator_settings, notices, site_group
+from tests.e2e.chat import ZONE, Chat, coordinator_settings, notices, on_wire, site_group
 
 TEMPLATE_ID = "dingshift-faults.schema"
 PEOPLE = {"u-ada": "Ada", "u-ben": "Ben"}
@@ -112,17 +112,17 @@ async def read_only(app: BotApp, _database: Path) -> AsyncIterator[None]:
         refusing = False
 
 
-async def _first_attempt_failed(app: BotApp) -> None:
-    """Until the one pending row's failed first attempt is recorded."""
+async def _until_each_pending_row_was_tried(app: BotApp) -> list[OutboxMessage]:
+    """The pending rows, once each has a failed attempt recorded (the sender is idle then)."""
     for _ in range(250):
         async with app.sessions() as session:
             pending = (
                 await session.exec(select(OutboxMessage).where(OutboxMessage.status == "pending"))
             ).all()
-        if [row.attempts for row in pending] == [1]:
-            return
+        if pending and all(row.attempts >= 1 for row in pending):
+            return list(pending)
         await asyncio.sleep(0.02)
-    raise TimeoutError("the reply's failed attempt was never recorded")
+    raise TimeoutError("the pending rows' failed attempts were never recorded")
 
 
 def _wal_emptied(database: Path) -> bool:
@@ -163,7 +163,7 @@ async def _published_shift(
     clock.set(starts - timedelta(hours=47))
     await app.run_due_work()
     await app.wait_until_outbox_empty()
-    card = f"ds-confirm-{shift_id}"
+    card = on_wire(app, f"ds-confirm-{shift_id}")
     await sb.wait_for_ack(sb.tap_card("u-ada", card, {"action": "confirm", "shift_id": shift_id}))
     await app.wait_until_outbox_empty()
     return chat, shift_id, starts
@@ -198,11 +198,11 @@ async def test_a_database_refusing_writes_stops_nothing_and_everything_goes_out_
     replies_before = len(sb.sent_messages(chat.cid))
     asked = sb.post_message(chat.cid, "u-coord", "/shift list")
     await sb.wait_for_ack(asked)
-    async with app.sessions() as session:
-        pending = (
-            await session.exec(select(OutboxMessage).where(OutboxMessage.status == "pending"))
-        ).all()
+    pending = await _until_each_pending_row_was_tried(app)
     assert {row.kind for row in pending} >= {"card", "reply"}, "nudge cards and the reply wait"
+    # DingTalk is back, but on this clock no retry is due yet.
+    sb.reset_faults()
+    delivered_before = len(_sends(sb))
 
     async with fault(app, database_path):
         # The reminders fall due while no write can be made: the tick fails and says so.
@@ -213,9 +213,7 @@ async def test_a_database_refusing_writes_stops_nothing_and_everything_goes_out_
         assert due_work.last_error is not None
         assert "RowsFailed" in due_work.last_error
 
-        # DingTalk is back: one row goes out, but cannot be marked sent.
-        delivered_before = len(_sends(sb))
-        sb.reset_faults()
+        # The retries are due: one row goes out, but cannot be marked sent.
         app.outbox.wake()
         await sb.wait_until(lambda: len(_sends(sb)) > delivered_before, timeout=15)
         await _wait_for_state(sb, app, OUTBOX_TASK, TaskState.BACKING_OFF)
@@ -263,7 +261,8 @@ async def test_a_clock_stepped_back_holds_no_queued_reply_back(
     asked = sb.post_message(chat.cid, "u-coord", "/site list")
     await sb.wait_for_ack(asked)
     await sb.wait_until(lambda: len(sb.requests("/robot/sendBySession")) > tried)
-    await _first_attempt_failed(app)
+    [retrying] = await _until_each_pending_row_was_tried(app)
+    assert retrying.attempts == 1
 
     clock.advance(-timedelta(hours=1))
     app.outbox.wake()
