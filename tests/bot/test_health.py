@@ -20,10 +20,13 @@ SETTINGS: Settings = load_settings(
 
 
 def _state(*tasks: TaskStatus) -> dict[str, object]:
-    return {
-        "stream": {"connected": True, "last_frame_age_seconds": 3.0, "thread_alive": True},
-        "tasks": [task.as_json() for task in tasks],
+    stream = {
+        "connected": True,
+        "last_frame_age_seconds": 3.0,
+        "thread_alive": True,
+        "system_ping_interval_seconds": 25.0,
     }
+    return {"stream": stream, "tasks": [task.as_json() for task in tasks]}
 
 
 def _row(key: str, status: OutboxStatus, created_at: datetime) -> OutboxMessage:
@@ -64,7 +67,7 @@ async def test_a_backing_off_task_and_failed_rows_read_plainly(sessions: Session
     assert not healthy(report)
     assert render_status(report) == [
         "bot: running (health snapshot 2 s old)",
-        "stream: connected, last frame 5 s ago",
+        "stream: connected, last frame 5 s ago, DingTalk pings every 25 s",
         "task due-work: running since 2026-12-02T02:00:00+00:00",
         "task outbox-sender: backing off since 2026-12-02T01:59:56+00:00 (3 failure(s) in a row"
         " since 2026-12-02T01:59:49+00:00; retry in 4 s; last error: OperationalError: database"
