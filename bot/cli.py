@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.logs import configure_logging
 from core.settings import (
@@ -93,6 +94,10 @@ async def show_status(settings: Settings) -> int:
     engine = create_engine(settings.database.url)
     try:
         report = await status_report(settings, session_factory(engine), SystemClock())
+    except SQLAlchemyError as error:
+        # A database the bot has not created or upgraded yet, or one that cannot be reached.
+        print(f"cannot read the database: {error}", file=sys.stderr)  # noqa: T201
+        return 2
     finally:
         await engine.dispose()
     for line in render_status(report):

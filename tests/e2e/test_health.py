@@ -54,7 +54,7 @@ def config_file(tmp_path: Path, settings: Settings) -> Path:
     return path
 
 
-async def _status(config_file: Path) -> tuple[int, list[str]]:
+async def _run_status(config_file: Path) -> tuple[int, list[str], str]:
     """``dingshift status --config config_file``, as an operator runs it."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -68,9 +68,14 @@ async def _status(config_file: Path) -> tuple[int, list[str]]:
         env={**os.environ, "PYTHONPATH": str(Path.cwd())},
     )
     out, err = await process.communicate()
-    assert err == b"", err.decode()
     assert process.returncode is not None
-    return process.returncode, out.decode().splitlines()
+    return process.returncode, out.decode().splitlines(), err.decode()
+
+
+async def _status(config_file: Path) -> tuple[int, list[str]]:
+    code, out, err = await _run_status(config_file)
+    assert err == "", err
+    return code, out
 
 
 async def _answered_once(sb: Sandbox) -> None:
@@ -109,6 +114,27 @@ async def test_status_before_the_bot_ever_ran(sessions: SessionFactory, config_f
     assert code == 1
     assert lines[0] == "bot: not running (it has never written a health snapshot)"
     assert lines[1] == "outbox: 0 pending, 0 sent, 0 failed, 0 dropped"
+
+
+@pytest.fixture
+def config_without_database(tmp_path: Path, config_file: Path, settings: Settings) -> Path:
+    """``config_file`` pointed at a SQLite file no bot has created."""
+    path = tmp_path / "config-elsewhere.toml"
+    missing = f"sqlite+aiosqlite:///{tmp_path / 'none.db'}"
+    path.write_text(
+        config_file.read_text(encoding="utf-8").replace(settings.database.url, missing),
+        encoding="utf-8",
+    )
+    return path
+
+
+async def test_status_on_a_database_the_bot_never_created_says_so(
+    config_without_database: Path,
+) -> None:
+    code, out, err = await _run_status(config_without_database)
+    assert (code, out) == (2, [])
+    assert err.startswith("cannot read the database: ")
+    assert "no such table: health_snapshot" in err
 
 
 async def test_the_health_endpoint_serves_the_live_state_as_json(
