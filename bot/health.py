@@ -13,7 +13,7 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -211,7 +211,7 @@ class HealthEndpoint:
     sessions: SessionFactory
     live: LiveState
     clock: Clock
-    _runner: web.AppRunner | None = None
+    _runner: web.AppRunner | None = field(default=None, init=False)
 
     async def start(self, port: int) -> int:
         """Listen on ``port`` (0 picks a free one); returns the port."""
