@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.commands import Command
 from core.incoming import ChatMessage
-from core.messages import Language, Phrase, bilingual, text
+from core.messages import Language, Markdown, Phrase, bilingual, text
 from core.messages.roles import ROLE_NAMES
 from core.settings import Settings
 from planner.permissions import Role, least_role, may
@@ -95,7 +95,7 @@ class UsageError(Exception):
 def usage_reply(spec: CommandSpec | None, error: UsageError, language: Language) -> Reply:
     lines = [bilingual(error.message_key, language, **error.params)]
     if spec is not None:
-        lines.append(text("help.usage", language, usage=spec.usage))
+        lines.append(text("help.usage", language, usage=Markdown(spec.usage)))
     lines.append(bilingual("error.nothing_changed", language))
     return Reply("\n\n".join(lines))
 

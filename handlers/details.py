@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from core.messages import Language, text
+from core.messages import Language, Markdown, text
 from core.router import UsageError
 from core.settings import ScheduleSettings
 from planner.dates import parse_hours_before
@@ -112,10 +112,10 @@ def check_offsets(
         ) from error
 
 
-def hours_label(own: float | None, default: float) -> str:
+def hours_label(own: float | None, default: float) -> Markdown:
     """``72h``, or ``48h*`` when it is the organisation's default."""
     hours = default if own is None else own
-    return f"{hours:g}h" + ("*" if own is None else "")
+    return Markdown(f"{hours:g}h" + ("*" if own is None else ""))
 
 
 def timing_line(

@@ -4,13 +4,13 @@ command."""
 
 from __future__ import annotations
 
-from core.messages import Language, bilingual, text
+from core.messages import Language, Markdown, bilingual, text
 from core.router import CommandContext, CommandSpec, Reply, overview
 
 
 def details(spec: CommandSpec, language: Language) -> str:
     lines = [f"**/{spec.name}** — {text(spec.summary_key, language)}"]
-    lines.append(text("help.usage", language, usage=spec.usage))
+    lines.append(text("help.usage", language, usage=Markdown(spec.usage)))
     if spec.aliases:
         aliases = " ".join(f"/{alias}" for alias in spec.aliases)
         lines.append(text("help.aliases", language, aliases=aliases))

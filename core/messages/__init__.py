@@ -22,14 +22,17 @@ from core.messages.catalogue import (
     text,
 )
 from core.messages.language import LANGUAGES, Language
+from core.messages.markup import Markdown, inert
 
 __all__ = [
     "CATALOGUE",
     "LANGUAGES",
     "Language",
+    "Markdown",
     "Phrase",
     "UnknownMessage",
     "bilingual",
+    "inert",
     "join_list",
     "placeholders",
     "reader_language",
