@@ -18,7 +18,7 @@ from enum import StrEnum
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cards import CardId, out_track_id, parse_out_track_id
-from core.incoming import CardAction, CardTap
+from core.incoming import MAX_ROW_ID, CardAction, CardTap
 from core.messages import Language, text
 from core.settings import Settings
 from storage.models import AssignmentState, Volunteer
@@ -107,6 +107,9 @@ class TapRouter:
         card = parse_out_track_id(tap.out_track_id)
         spec = self._by_action.get(tap.action)
         if card is None or spec is None or card.kind not in spec.card_kinds:
+            raise TapRefused("card.not_for_this_card")
+        if card.shift_id > MAX_ROW_ID:
+            # An id no row can have: refused here, before a query would overflow on it.
             raise TapRefused("card.not_for_this_card")
         if tap.shift_id != card.shift_id:
             # The button's parameters name another shift than its card: not a button we made,

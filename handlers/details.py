@@ -66,9 +66,9 @@ def details_from(options: Mapping[str, str]) -> dict[str, Any]:
         if "lang" in options:
             fields["language_needs"] = parse_language_needs(options["lang"])
         if "equipment" in options:
-            fields["equipment"] = parse_items(options["equipment"])
+            fields["equipment"] = parse_items(options["equipment"], "equipment")
         if "tasks" in options:
-            fields["tasks"] = parse_items(options["tasks"])
+            fields["tasks"] = parse_items(options["tasks"], "tasks")
         if "health" in options:
             fields["health_declaration"] = parse_yes_no(options["health"], "health")
         for option, field in OFFSET_OPTIONS.items():
@@ -88,8 +88,12 @@ def details_from(options: Mapping[str, str]) -> dict[str, Any]:
 
 def invalid(error: InvalidChoice) -> UsageError:
     """The reply for a value the planner's parsers refused."""
+    # What is accepted is the planner's own wording, so it is neither made inert nor cut short.
     return UsageError(
-        "error.invalid_choice", field=error.field, value=error.value, accepted=error.accepted
+        "error.invalid_choice",
+        field=error.field,
+        value=error.value,
+        accepted=Markdown(error.accepted),
     )
 
 

@@ -4,7 +4,7 @@ command."""
 
 from __future__ import annotations
 
-from core.messages import Language, Markdown, bilingual, text
+from core.messages import Language, Markdown, bilingual, quoted, text
 from core.router import CommandContext, CommandSpec, Reply, overview
 
 
@@ -32,7 +32,7 @@ async def handle_help(ctx: CommandContext) -> list[Reply]:
     for spec in ctx.commands:
         if topic in spec.names:
             return [Reply(details(spec, ctx.language))]
-    unknown = bilingual("help.unknown_topic", ctx.language, topic=topic)
+    unknown = bilingual("help.unknown_topic", ctx.language, topic=quoted(topic))
     return [Reply(f"{unknown}\n\n{overview(ctx.commands, ctx.language, ctx.role)}")]
 
 

@@ -22,7 +22,7 @@ from core.messages.catalogue import (
     text,
 )
 from core.messages.language import LANGUAGES, Language
-from core.messages.markup import Markdown, inert
+from core.messages.markup import Markdown, inert, quoted
 
 __all__ = [
     "CATALOGUE",
@@ -35,6 +35,7 @@ __all__ = [
     "inert",
     "join_list",
     "placeholders",
+    "quoted",
     "reader_language",
     "text",
 ]

@@ -40,6 +40,10 @@ _LINE_BREAKS: Final = re.compile(r"\s*[\r\n\u2028\u2029\x0b\x0c\x85]+\s*")
 _LEADING_HASH: Final = re.compile(r"^(\s*)#")
 
 
+QUOTE_CHARS: Final = 40
+"""How much of what someone typed an error quotes back (twice: it is bilingual)."""
+
+
 class Markdown(str):
     """A catalogue parameter that is markdown the bot rendered itself: left as it is."""
 
@@ -52,3 +56,12 @@ def inert(value: str) -> str:
     ``://`` becomes ``:／／`` too, so a bare address is not turned into a link either."""
     one_line = _LINE_BREAKS.sub(" ", value).translate(_TWINS).replace("://", ":／／")
     return _LEADING_HASH.sub(r"\1＃", one_line)
+
+
+def quoted(value: str) -> str:
+    """The start of what someone typed, for an error to quote: at most :data:`QUOTE_CHARS`
+    characters, ``…`` marking a cut."""
+    one_line = _LINE_BREAKS.sub(" ", value).strip()
+    if len(one_line) <= QUOTE_CHARS:
+        return one_line
+    return one_line[:QUOTE_CHARS] + "…"
