@@ -192,11 +192,10 @@ async def test_a_button_naming_another_shift_is_logged_with_the_tapper_card_and_
     [record] = [r for r in caplog.records if r.name == "core.taps"]
     assert record.levelno == logging.WARNING
     assert "forged tap" in record.getMessage()
-    assert (record.staff_id, record.out_track_id) == ("u-ann", card)
-    assert (record.card_shift_id, record.claimed_shift_id) == (
-        world.shift_id,
-        world.other_shift_id,
-    )
+    logged = {name: record.__dict__[name] for name in ("staff_id", "out_track_id")}
+    assert logged == {"staff_id": "u-ann", "out_track_id": card}
+    claimed = (record.__dict__["card_shift_id"], record.__dict__["claimed_shift_id"])
+    assert claimed == (world.shift_id, world.other_shift_id)
 
 
 def test_an_action_registered_twice_is_refused() -> None:
