@@ -99,7 +99,9 @@ class Dispatcher:
                 for sequence, reply in enumerate(replies):
                     await enqueue(
                         session=session,
-                        message=reply_row(message, reply, sequence=sequence, now=now),
+                        message=reply_row(
+                            message, reply, sequence=sequence, now=now, language=language
+                        ),
                     )
                 await add_usage(
                     session=session,

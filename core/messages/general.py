@@ -76,4 +76,8 @@ ENTRIES: Final[Entries] = {
         "en": "{command} is for {role}s and above.",
     },
     "list.separator": {"zh-HK": "、", "en": ", "},
+    "reply.cut": {
+        "zh-HK": "…仲有 {count} 行太長顯示唔到。",
+        "en": "…and {count} more lines, too long to show here.",
+    },
 }
