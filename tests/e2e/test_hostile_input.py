@@ -1,6 +1,6 @@
 """Hostile input through the real SDK and the sandbox: a member whose DingTalk nickname is a
 phishing link joins, is put on a shift, and the group's announcement and roster show the name
-as text, not as a link."""
+as text, not as a link; a roster too long for one DingTalk message still reaches the group."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from core.settings import Settings
 from sandbox import Sandbox
 from tests.e2e.chat import ZONE, coordinator_settings, site_group
 from tests.hostile import PHISH, active_markup
+from tests.scenarios.test_reply_budget import crowd
 
 TEMPLATE_ID = "dingshift-hostile.schema"
 
@@ -46,3 +47,18 @@ async def test_a_phishing_nickname_is_shown_inert_in_the_announcement_and_roster
     assert "［改更請撳呢度］" in roster
     for shown in (joined, assigned, roster, announcement.text):
         assert active_markup(shown) == [], shown
+
+
+async def test_a_roster_of_300_reaches_the_group_cut_to_one_message(
+    sb: Sandbox, clocked: tuple[BotApp, ManualClock]
+) -> None:
+    app, _ = clocked
+    chat = await site_group(sb, app, template_id=TEMPLATE_ID, people={})
+    shift_id = await crowd(app.sessions, shifts=1, people=300)
+
+    # The sandbox refuses a message over 15,000 bytes, as DingTalk does: this one was accepted.
+    roster = await chat.say(f"/roster {shift_id}")
+
+    assert "陳大文" in roster
+    assert "…and " in roster
+    assert "more lines, too long to show here." in roster

@@ -9,6 +9,7 @@ from datetime import time, timedelta
 
 from sqlmodel import select
 
+from storage.database import SessionFactory
 from storage.models import Assignment, AssignmentState, Shift, Site, Volunteer
 from tests.scenario import START, Scenario, day_ahead, starts
 
@@ -27,9 +28,10 @@ def msg_param_bytes(text: str) -> int:
     return len(json.dumps(param, ensure_ascii=False).encode())
 
 
-async def _crowd(ssp: Scenario, *, shifts: int, people: int) -> int:
-    """``shifts`` shifts at SSP over the next days; ``people`` volunteers on the first."""
-    async with ssp.sessions.begin() as session:
+async def crowd(sessions: SessionFactory, *, shifts: int, people: int) -> int:
+    """``shifts`` shifts at the one site over the next days, ``people`` volunteers with long
+    nicknames confirmed on the first; its id."""
+    async with sessions.begin() as session:
         site = (await session.exec(select(Site))).one()
         rows = []
         for number in range(shifts):
@@ -78,7 +80,7 @@ async def _crowd(ssp: Scenario, *, shifts: int, people: int) -> int:
 
 
 async def test_the_biggest_realistic_replies_fit_one_robot_message(ssp: Scenario) -> None:
-    first = await _crowd(ssp, shifts=200, people=300)
+    first = await crowd(ssp.sessions, shifts=200, people=300)
 
     [shift_list] = await ssp.say(f"/shift list {day_ahead(1)}..{day_ahead(6)}")
     [roster] = await ssp.say(f"/roster {first}")
