@@ -18,6 +18,7 @@ from core.cards import MERGE_BY_KEY, ack_response
 from core.clock import Clock
 from core.commands import Command, CommandSyntaxError, parse_command
 from core.incoming import CardTap, ChatMessage
+from core.installation import InstallationTag
 from core.messages import Language, bilingual, quoted, reader_language
 from core.outgoing import month_of, reply_row
 from core.router import (
@@ -30,7 +31,7 @@ from core.router import (
     usage_reply,
 )
 from core.settings import Settings
-from core.taps import TapContext, TapRefused, TapResult, TapRouter
+from core.taps import TapContext, TapIgnored, TapRefused, TapResult, TapRouter
 from planner.permissions import Role
 from storage.database import SessionFactory
 from storage.events import DuplicateEvent, find_processed, record_processed
@@ -69,6 +70,7 @@ class Dispatcher:
         self._commands = commands
         self._taps = taps
         self._on_committed = on_committed
+        self._installation = InstallationTag(sessions, clock)
 
     async def on_message(self, message: ChatMessage) -> Outcome:
         key = f"msg:{message.msg_id}"
@@ -119,6 +121,7 @@ class Dispatcher:
         carries the card's new public status and the tapper's own."""
         key = f"tap:{tap.event_id}"
         now = self._clock.now()
+        installation = await self._installation.get()
         try:
             async with self._sessions.begin() as session:
                 processed = await find_processed(session=session, key=key)
@@ -128,11 +131,17 @@ class Dispatcher:
                     session=session, key=key, ack="{}", processed_at=now
                 )
                 volunteer = await find_volunteer(session=session, staff_id=tap.staff_id)
-                result = await self._run_tap(session, tap, now=now, volunteer=volunteer)
-                response = ack_response(
-                    status=result.status,
-                    my_status=result.my_status,
-                    result="ok" if result.accepted else "refused",
+                result = await self._run_tap(
+                    session, tap, installation=installation, now=now, volunteer=volunteer
+                )
+                response = (
+                    UNCHANGED_CARD
+                    if result is None
+                    else ack_response(
+                        status=result.status,
+                        my_status=result.my_status,
+                        result="ok" if result.accepted else "refused",
+                    )
                 )
                 event.ack = json.dumps(response)
                 session.add(event)
@@ -148,13 +157,22 @@ class Dispatcher:
         return Outcome(ack=response)
 
     async def _run_tap(
-        self, session: AsyncSession, tap: CardTap, *, now: datetime, volunteer: Volunteer | None
-    ) -> TapResult:
+        self,
+        session: AsyncSession,
+        tap: CardTap,
+        *,
+        installation: str,
+        now: datetime,
+        volunteer: Volunteer | None,
+    ) -> TapResult | None:
+        """The tap's result; None for a tap on a card that is not ours, which changes nothing."""
         language = self._language_of(volunteer)
         try:
             # A savepoint, so that a tap refused or failing half-way leaves nothing behind.
             async with session.begin_nested():
-                spec, card = await self._taps.admit(tap, session=session, volunteer=volunteer)
+                spec, card = await self._taps.admit(
+                    tap, installation=installation, session=session, volunteer=volunteer
+                )
                 context = TapContext(
                     session=session,
                     tap=tap,
@@ -165,6 +183,12 @@ class Dispatcher:
                     language=language,
                 )
                 return await spec.handler(context)
+        except TapIgnored:
+            log.warning(
+                "tap on a card of another installation ignored",
+                extra={"out_track_id": tap.out_track_id, "installation": installation},
+            )
+            return None
         except TapRefused as refused:
             return TapResult.refusal(language, refused.message_key, **refused.params)
         except Exception:

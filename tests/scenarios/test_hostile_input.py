@@ -184,7 +184,9 @@ async def test_a_tap_with_a_huge_id_is_refused_before_any_query(
     button_shift: int,
 ) -> None:
     vic = await ssp.join("u-vic", "Vic")
-    tap = CardTap("tap-huge", card, vic, action, shift_id=button_shift)
+    # As DingTalk sends it: with this installation's tag (built by hand; wire_id checks ranges).
+    tagged = card.replace("ds-", f"ds-{await ssp.installation_tag()}-", 1)
+    tap = CardTap("tap-huge", tagged, vic, action, shift_id=button_shift)
     ack = await ssp.dispatcher.on_card_tap(tap)
 
     assert read_ack(ack.ack).result == "refused"
