@@ -9,7 +9,8 @@ backslashes is unverified), and it is idempotent: text made inert twice reads th
 
 The catalogue (:func:`core.messages.text`) makes every string parameter inert; a parameter that
 is itself markdown the bot rendered (a shift's block, a list of lines) is passed as
-:class:`Markdown`, and whoever builds it makes the people's parts of it inert.
+:class:`Markdown`, and whoever builds it makes the people's parts of it inert. An error quotes
+what was typed only as far as :func:`quoted` goes, so a long input is not echoed back in full.
 """
 
 from __future__ import annotations
