@@ -78,6 +78,6 @@ ENTRIES: Final[Entries] = {
     "list.separator": {"zh-HK": "、", "en": ", "},
     "reply.cut": {
         "zh-HK": "…仲有 {count} 行太長顯示唔到。",
-        "en": "…and {count} more lines, too long to show here.",
+        "en": "…and {count} more, too long to show here.",
     },
 }

@@ -40,7 +40,7 @@ def test_too_long_a_message_is_cut_to_fit_with_a_bilingual_note(text: str) -> No
     first, second = fitted.splitlines()[-2:]
     assert first.startswith("…仲有 ")
     assert second.startswith("…and ")
-    assert second.endswith("more lines, too long to show here.")
+    assert second.endswith("more, too long to show here.")
 
 
 def test_the_note_counts_the_lines_left_out() -> None:
@@ -50,7 +50,7 @@ def test_the_note_counts_the_lines_left_out() -> None:
     shown = [line for line in fitted.splitlines() if line.startswith("line ")]
     whole = [line for line in shown if not line.endswith("…")]
     assert shown[: len(whole)] == lines[: len(whole)]
-    assert f"…and {len(lines) - len(whole)} more lines" in fitted
+    assert f"…and {len(lines) - len(whole)} more, too long" in fitted
 
 
 def test_replies_and_group_messages_are_cut_where_they_become_rows() -> None:

@@ -89,5 +89,5 @@ async def test_the_biggest_realistic_replies_fit_one_robot_message(ssp: Scenario
     for reply in (shift_list, roster, help_all):
         assert msg_param_bytes(reply) <= MAX_MSG_PARAM_BYTES, len(reply.encode())
     assert "陳大文" in roster
-    assert "more lines, too long to show here" in roster
+    assert "more, too long to show here" in roster
     assert "行太長顯示唔到" in roster
