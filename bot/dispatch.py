@@ -19,7 +19,7 @@ from core.clock import Clock
 from core.commands import Command, CommandSyntaxError, parse_command
 from core.incoming import CardTap, ChatMessage
 from core.installation import InstallationTag
-from core.messages import Language, bilingual, reader_language
+from core.messages import Language, bilingual, quoted, reader_language
 from core.outgoing import month_of, reply_row
 from core.router import (
     CommandContext,
@@ -101,7 +101,9 @@ class Dispatcher:
                 for sequence, reply in enumerate(replies):
                     await enqueue(
                         session=session,
-                        message=reply_row(message, reply, sequence=sequence, now=now),
+                        message=reply_row(
+                            message, reply, sequence=sequence, now=now, language=language
+                        ),
                     )
                 await add_usage(
                     session=session,
@@ -221,6 +223,10 @@ class Dispatcher:
         regions: tuple[str, ...],
     ) -> list[Reply]:
         specs = self._commands.specs
+        limit = self._settings.limits.max_message_chars
+        if len(message.text) > limit:
+            start = quoted(message.text)
+            return [Reply(bilingual("error.message_too_long", language, limit=limit, start=start))]
         try:
             command = parse_command(message.text)
         except CommandSyntaxError as error:
@@ -251,7 +257,8 @@ class Dispatcher:
 
     def _unknown(self, command: Command, language: Language, role: Role) -> str:
         """The name not found, the nearest command this person may run, and their commands."""
-        lines = [bilingual("error.unknown_command", language, command="/" + command.name)]
+        typed = quoted("/" + command.name)
+        lines = [bilingual("error.unknown_command", language, command=typed)]
         nearest = self._commands.closest(command, role)
         if nearest is not None:
             lines.append(bilingual("help.did_you_mean", language, command=nearest.name))

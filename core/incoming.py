@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 GROUP_CONVERSATION = "2"
+MAX_ROW_ID = 2**31 - 1
+"""The largest id a row can have (PostgreSQL ``integer``): a larger one in a frame is refused
+before it reaches a query, where it would overflow (SQLite's integers are 64-bit)."""
 
 
 class MalformedFrame(ValueError):
@@ -157,7 +160,7 @@ class TapParams(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     action: CardAction
-    shift_id: int
+    shift_id: int = Field(ge=0, le=MAX_ROW_ID)
 
 
 @dataclass(frozen=True)

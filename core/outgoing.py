@@ -8,6 +8,7 @@ the message's kind and routing in columns and the rest in its JSON ``payload``;
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -18,12 +19,19 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError,
 
 from core.cards import Card, card_variables
 from core.incoming import ChatMessage
-from core.messages import Language
+from core.messages import Language, bilingual
 from core.router import Reply
 from storage.models import OutboxMessage
 
 # The notification title of a reply: the product's name, the same in every language.
 REPLY_TITLE = "DingShift"
+MAX_MSG_PARAM_BYTES = 15_000
+"""DingTalk refuses a robot message whose ``msgParam`` (``{"title", "text"}`` as JSON) is longer;
+the session webhook's limit is not documented and is taken to be the same (unverified)."""
+# Kept free for what the sender adds to a reply's text: the @-mention line naming the sender.
+MENTION_ROOM = 200
+# A line is cut rather than dropped when at least this much of it still fits.
+MIN_CUT_LINE = 200
 # People one private card is delivered to in one call; DingTalk's limit on spaces is not
 # documented, so this stays at its robot-message batch size (oToMessages/batchSend: 20).
 MAX_PRIVATE_CARD_SPACES = 20
@@ -141,22 +149,71 @@ def outgoing_message(row: OutboxMessage) -> OutgoingMessage:
         raise UnreadableRow(f"outbox row {row.id} ({row.kind!r}): {error}") from error
 
 
+def _json_bytes(value: str) -> int:
+    """What ``value`` takes inside a JSON string, as the OpenAPI client encodes it."""
+    return len(json.dumps(value, ensure_ascii=False).encode()) - 2
+
+
+def _cut_to(line: str, budget: int) -> str:
+    """The longest start of ``line`` taking at most ``budget`` bytes in JSON, with ``…``."""
+    low, high = 0, len(line)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _json_bytes(line[:middle] + "…") <= budget:
+            low = middle
+        else:
+            high = middle - 1
+    return line[:low] + "…"
+
+
+def fit_message(title: str, text: str, language: Language) -> str:
+    """``text`` as it fits in one robot message titled ``title``: whole when it fits, else the
+    lines that fit (the next one cut, if enough of it fits) and a bilingual line saying how many
+    were left out. Every reply and group message passes through here on its way to the outbox."""
+    limit = MAX_MSG_PARAM_BYTES - MENTION_ROOM
+    if len(json.dumps({"title": title, "text": text}, ensure_ascii=False).encode()) <= limit:
+        return text
+    lines = text.split("\n")
+    # The note's count has at most as many digits as the number of lines.
+    note = "\n\n" + bilingual("reply.cut", language, count=len(lines))
+    budget = limit - len(json.dumps({"title": title, "text": note}, ensure_ascii=False).encode())
+    whole = 0
+    for line in lines:
+        cost = _json_bytes(line) + 2  # and its escaped line break
+        if cost > budget:
+            break
+        whole += 1
+        budget -= cost
+    # Not every line fitted, or the whole text would have.
+    kept = lines[:whole]
+    if budget >= MIN_CUT_LINE:
+        kept.append(_cut_to(lines[whole], budget - 2))
+    left_out = bilingual("reply.cut", language, count=len(lines) - whole)
+    return "\n".join(kept) + "\n\n" + left_out
+
+
 def month_of(instant: datetime, zone: ZoneInfo) -> str:
     return instant.astimezone(zone).strftime("%Y-%m")
 
 
 def reply_row(
-    message: ChatMessage, reply: Reply, *, sequence: int, now: datetime
+    message: ChatMessage,
+    reply: Reply,
+    *,
+    sequence: int,
+    now: datetime,
+    language: Language = "zh-HK",
 ) -> OutboxMessage:
     """The outbox row answering ``message``; its dedup key ties it to the message for good.
 
     Without a live session webhook, a group reply goes through the group send API and a reply
-    in a 1:1 chat through the 1:1 send API, to the sender."""
+    in a 1:1 chat through the 1:1 send API, to the sender. A reply too long for DingTalk is cut
+    (:func:`fit_message`), the line saying so in ``language`` first."""
     sender = message.sender.staff_id
     in_group = message.is_group
     answer = ReplyMessage(
         title=REPLY_TITLE,
-        text=reply.text,
+        text=fit_message(REPLY_TITLE, reply.text, language),
         at_user_ids=[sender] if sender and in_group else [],
         conversation_id=message.conversation_id if in_group else None,
         user_ids=[sender] if sender and not in_group else [],
@@ -229,10 +286,18 @@ def card_row(
 
 
 def group_row(
-    dedup_key: str, *, title: str, body: str, conversation_id: str, now: datetime
+    dedup_key: str,
+    *,
+    title: str,
+    body: str,
+    conversation_id: str,
+    now: datetime,
+    language: Language = "zh-HK",
 ) -> OutboxMessage:
-    """A markdown robot message into a group: its read status can be asked for later."""
-    message = GroupMessage(conversation_id=conversation_id, title=title, text=body)
+    """A markdown robot message into a group: its read status can be asked for later. Cut to
+    fit as replies are (:func:`fit_message`)."""
+    text = fit_message(title, body, language)
+    message = GroupMessage(conversation_id=conversation_id, title=title, text=text)
     return outbox_row(message, dedup_key=dedup_key, now=now)
 
 

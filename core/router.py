@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.commands import Command
 from core.incoming import ChatMessage
-from core.messages import Language, Phrase, bilingual, text
+from core.messages import Language, Markdown, Phrase, bilingual, quoted, text
 from core.messages.roles import ROLE_NAMES
 from core.settings import Settings
 from planner.permissions import Role, least_role, may
@@ -93,9 +93,15 @@ class UsageError(Exception):
 
 
 def usage_reply(spec: CommandSpec | None, error: UsageError, language: Language) -> Reply:
-    lines = [bilingual(error.message_key, language, **error.params)]
+    """The refusal, the usage line and "nothing changed"; what the person typed is quoted only
+    as far as :func:`core.messages.quoted` goes, so a long input is not echoed back in full."""
+    params = {
+        name: value if isinstance(value, Markdown) or not isinstance(value, str) else quoted(value)
+        for name, value in error.params.items()
+    }
+    lines = [bilingual(error.message_key, language, **params)]
     if spec is not None:
-        lines.append(text("help.usage", language, usage=spec.usage))
+        lines.append(text("help.usage", language, usage=Markdown(spec.usage)))
     lines.append(bilingual("error.nothing_changed", language))
     return Reply("\n\n".join(lines))
 

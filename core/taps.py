@@ -11,6 +11,7 @@ nothing changes. A handler therefore sees only taps it owns, and takes the shift
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,7 +20,7 @@ from enum import StrEnum
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cards import CardId, Origin, card_of, out_track_id
-from core.incoming import CardAction, CardTap
+from core.incoming import MAX_ROW_ID, CardAction, CardTap
 from core.messages import Language, text
 from core.settings import Settings
 from storage.models import AssignmentState, Volunteer
@@ -29,6 +30,7 @@ ANSWERING = frozenset(
     {AssignmentState.INVITED, AssignmentState.CONFIRMED, AssignmentState.DECLINED}
 )
 """The people a shift's cards ask for an answer; a decline can still be taken back."""
+log = logging.getLogger(__name__)
 
 
 class Audience(StrEnum):
@@ -123,8 +125,21 @@ class TapRouter:
         spec = self._by_action.get(tap.action)
         if card is None or spec is None or card.kind not in spec.card_kinds:
             raise TapRefused("card.not_for_this_card")
+        if card.shift_id > MAX_ROW_ID:
+            # An id no row can have: refused here, before a query would overflow on it.
+            raise TapRefused("card.not_for_this_card")
         if tap.shift_id != card.shift_id:
-            # The button's parameters name another shift than its card: not a button we made.
+            # The button's parameters name another shift than its card: not a button we made,
+            # so someone is forging taps; whoever looks after the bot should hear of it.
+            log.warning(
+                "forged tap refused: its button names another shift than its card",
+                extra={
+                    "staff_id": tap.staff_id,
+                    "out_track_id": tap.out_track_id,
+                    "card_shift_id": card.shift_id,
+                    "claimed_shift_id": tap.shift_id,
+                },
+            )
             raise TapRefused("card.not_for_this_card")
         await self._check_audience(spec.audience, tap, card, session=session, volunteer=volunteer)
         return spec, card

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.messages import Language, Phrase, join_list, text
+from core.messages import Language, Phrase, inert, join_list, text
 from core.messages.assignments import BOOKING_REFUSALS, ROSTER_STATE_NAMES
 from core.messages.shifts import FIELD_NAMES
 from core.router import CommandContext, CommandSpec, Reply, UsageError
@@ -231,7 +231,7 @@ async def handle_roster(ctx: CommandContext) -> list[Reply]:
     confirmed = len(by_state.get(AssignmentState.CONFIRMED, [])) + len(
         by_state.get(AssignmentState.ATTENDED, [])
     )
-    title = f" {shift.title}" if shift.title else ""
+    title = f" {inert(shift.title)}" if shift.title else ""
     header = (
         f"**#{shift.id} {when_label(shift, ctx.settings.org.zone, language)} {site.code}**{title}"
     )

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from core.messages import Language, text
+from core.messages import Language, Markdown, text
 from core.router import UsageError
 from core.settings import ScheduleSettings
 from planner.dates import parse_hours_before
@@ -66,9 +66,9 @@ def details_from(options: Mapping[str, str]) -> dict[str, Any]:
         if "lang" in options:
             fields["language_needs"] = parse_language_needs(options["lang"])
         if "equipment" in options:
-            fields["equipment"] = parse_items(options["equipment"])
+            fields["equipment"] = parse_items(options["equipment"], "equipment")
         if "tasks" in options:
-            fields["tasks"] = parse_items(options["tasks"])
+            fields["tasks"] = parse_items(options["tasks"], "tasks")
         if "health" in options:
             fields["health_declaration"] = parse_yes_no(options["health"], "health")
         for option, field in OFFSET_OPTIONS.items():
@@ -88,8 +88,12 @@ def details_from(options: Mapping[str, str]) -> dict[str, Any]:
 
 def invalid(error: InvalidChoice) -> UsageError:
     """The reply for a value the planner's parsers refused."""
+    # What is accepted is the planner's own wording, so it is neither made inert nor cut short.
     return UsageError(
-        "error.invalid_choice", field=error.field, value=error.value, accepted=error.accepted
+        "error.invalid_choice",
+        field=error.field,
+        value=error.value,
+        accepted=Markdown(error.accepted),
     )
 
 
@@ -112,10 +116,10 @@ def check_offsets(
         ) from error
 
 
-def hours_label(own: float | None, default: float) -> str:
+def hours_label(own: float | None, default: float) -> Markdown:
     """``72h``, or ``48h*`` when it is the organisation's default."""
     hours = default if own is None else own
-    return f"{hours:g}h" + ("*" if own is None else "")
+    return Markdown(f"{hours:g}h" + ("*" if own is None else ""))
 
 
 def timing_line(

@@ -4,13 +4,13 @@ command."""
 
 from __future__ import annotations
 
-from core.messages import Language, bilingual, text
+from core.messages import Language, Markdown, bilingual, quoted, text
 from core.router import CommandContext, CommandSpec, Reply, overview
 
 
 def details(spec: CommandSpec, language: Language) -> str:
     lines = [f"**/{spec.name}** — {text(spec.summary_key, language)}"]
-    lines.append(text("help.usage", language, usage=spec.usage))
+    lines.append(text("help.usage", language, usage=Markdown(spec.usage)))
     if spec.aliases:
         aliases = " ".join(f"/{alias}" for alias in spec.aliases)
         lines.append(text("help.aliases", language, aliases=aliases))
@@ -32,7 +32,7 @@ async def handle_help(ctx: CommandContext) -> list[Reply]:
     for spec in ctx.commands:
         if topic in spec.names:
             return [Reply(details(spec, ctx.language))]
-    unknown = bilingual("help.unknown_topic", ctx.language, topic=topic)
+    unknown = bilingual("help.unknown_topic", ctx.language, topic=quoted(topic))
     return [Reply(f"{unknown}\n\n{overview(ctx.commands, ctx.language, ctx.role)}")]
 
 

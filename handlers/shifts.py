@@ -25,7 +25,7 @@ from itertools import groupby
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.messages import Phrase, text
+from core.messages import Markdown, Phrase, text
 from core.messages.shifts import FIELD_NAMES
 from core.router import CommandContext, CommandSpec, Reply, UsageError
 from handlers.details import (
@@ -236,7 +236,7 @@ async def handle_publish(ctx: CommandContext) -> list[Reply]:
     published = await publish(session=ctx.session, shifts=upcoming, now=ctx.now)
     if not published:
         return [Reply(text("shift.publish_none", ctx.language))]
-    ids = ", ".join(f"#{shift.id}" for shift in published)
+    ids = Markdown(", ".join(f"#{shift.id}" for shift in published))
     schedule = ctx.settings.schedule
     lines = [
         text(

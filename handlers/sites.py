@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from core.messages import Language, text
+from core.messages import Language, inert, text
 from core.router import CommandContext, CommandSpec, Reply, UsageError
 from handlers.details import check_length, invalid
 from planner.permissions import sees_district
@@ -29,7 +29,7 @@ def _limited(option: str, value: str) -> str:
 
 
 def site_line(site: Site, language: Language) -> str:
-    parts = [f"**{site.code}** {site.name}", district_name(site.district, language)]
+    parts = [f"**{site.code}** {inert(site.name)}", district_name(site.district, language)]
     if site.address:
         parts.append(text("site.address", language, value=site.address))
     if site.contact:

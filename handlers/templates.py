@@ -36,6 +36,7 @@ from handlers.details import (
     timing_line,
 )
 from planner.dates import parse_date, parse_time_range
+from planner.needs import MAX_ITEMS
 from planner.permissions import sees_district
 from planner.recurrence import Recurrence, parse_rule
 from planner.registration import InvalidChoice
@@ -124,7 +125,10 @@ def dates_line(key: str, shifts: Sequence[Shift], today: date, language: Languag
 
 
 def _dates(value: str, today: date) -> list[date]:
-    return sorted({parse_date(word, today) for word in re.split(r"[,、]", value) if word.strip()})
+    words = [word for word in re.split(r"[,、]", value) if word.strip()]
+    if len(words) > MAX_ITEMS:
+        raise InvalidChoice("except", value, f"at most {MAX_ITEMS} dates, separated by commas")
+    return sorted({parse_date(word, today) for word in words})
 
 
 def template_fields(options: Mapping[str, str], today: date) -> dict[str, Any]:

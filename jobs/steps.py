@@ -77,6 +77,7 @@ async def queue_announcement(
         body="\n\n".join(lines),
         conversation_id=conversation_id,
         now=now,
+        language=language,
     )
     shift.announced_at = now
     session.add(shift)

@@ -12,6 +12,8 @@ Choices a coordinator would otherwise have to guess:
   ``sat`` is today, because a coordinator on the day usually means the shift being organised that
   day; next week's is one more word away (``sat`` typed on Sunday, or the date).
 - ``MM/DD`` is refused: Hong Kong writes ``DD/MM``, and guessing wrong books the wrong day.
+- A full date lies between 2000-01-01 and two years after today: ``9999-12-31`` is refused
+  here, not left to overflow a date sum further on.
 - A time range ends later on the same day. ``22:00-06:00`` is refused rather than read as
   overnight: volunteer shifts are daytime, and a slip such as ``09:00-01:00`` (meant 13:00)
   silently becoming a 16-hour shift is worse than a reply asking again. A night shift is entered
@@ -70,6 +72,11 @@ _TIME_SEPARATOR = re.compile(r"\s*(?:-|–|—|~|〜|至|到)\s*")
 _RANGE_SEPARATOR = re.compile(r"\s*(?:\.{2,3}|~|〜|至|到)\s*")
 # Within a year, so that "02-29" typed in a common year never lands more than a year away.
 _YEAR = timedelta(days=366)
+# The days a full date may name: nothing before the organisation could have used the bot, nothing
+# so far ahead that it is a slip (``2062`` for ``2026``) or ``9999-12-31`` probing the limits.
+EARLIEST_DATE = date(2000, 1, 1)
+MAX_AHEAD = timedelta(days=2 * 366)
+DATE_WINDOW = f"from {EARLIEST_DATE} to at most 2 years ahead"
 
 
 def read_weekday(word: str, *, bare_chinese: bool = False) -> int | None:
@@ -113,9 +120,12 @@ def _read(word: str, today: date, field: str, accepted: str) -> _DateWord:
         if match := pattern.fullmatch(compact):
             year, month, day = (int(group) for group in match.groups())
             try:
-                return date(year, month, day)
+                found = date(year, month, day)
             except ValueError:
                 raise InvalidChoice(field, word, accepted) from None
+            if not EARLIEST_DATE <= found <= today + MAX_AHEAD:
+                raise InvalidChoice(field, word, f"{accepted} ({DATE_WINDOW})")
+            return found
     for pattern in _MONTH_DAYS:
         if match := pattern.fullmatch(compact):
             month, day = (int(group) for group in match.groups())

@@ -10,6 +10,12 @@ MAX_HEADCOUNT = 500
 HEADCOUNT_ACCEPTED = f"a whole number from 1 to {MAX_HEADCOUNT}"
 LANGUAGE_NEEDS_ACCEPTED = "cmn, cmn:1, yue:2,en:1 (language:minimum speakers)"
 YES_NO_ACCEPTED = "yes, no, 是, 否"
+# A checklist is read on a phone: a few short items, not a pasted document.
+MAX_ITEMS = 20
+MAX_ITEM_CHARS = 64
+ITEMS_ACCEPTED = (
+    f"at most {MAX_ITEMS} items of at most {MAX_ITEM_CHARS} characters each, separated by commas"
+)
 _YES = frozenset({"yes", "y", "true", "1", "是", "要", "有"})
 _NO = frozenset({"no", "n", "false", "0", "否", "唔要", "不", "冇", "無"})
 
@@ -39,9 +45,16 @@ def parse_language_needs(text: str) -> dict[str, int]:
     return needs
 
 
-def parse_items(text: str) -> list[str]:
-    """A checklist: ``"gloves, apron、water"`` -> ``["gloves", "apron", "water"]``."""
-    return [item.strip() for item in re.split(r"[,、;；]", text) if item.strip()]
+def parse_items(text: str, field: str) -> list[str]:
+    """A checklist: ``"gloves, apron、water"`` -> ``["gloves", "apron", "water"]``; at most
+    :data:`MAX_ITEMS` items of at most :data:`MAX_ITEM_CHARS` characters."""
+    items = [item.strip() for item in re.split(r"[,、;；]", text) if item.strip()]
+    if len(items) > MAX_ITEMS:
+        raise InvalidChoice(field, text, ITEMS_ACCEPTED)
+    for item in items:
+        if len(item) > MAX_ITEM_CHARS:
+            raise InvalidChoice(field, item, ITEMS_ACCEPTED)
+    return items
 
 
 def parse_yes_no(text: str, field: str) -> bool:

@@ -24,6 +24,11 @@ MAX_BATCH_USERS = 20
 MAX_QUERY_RESULTS = 200
 # Unverified: modelled on the custom-robot webhook's "token is not exist" answer.
 SESSION_INVALID = {"errcode": 300001, "errmsg": "session expired or invalid"}
+# Unverified: DingTalk documents no size limit for a session webhook's message, nor the errcode
+# refusing one. The sandbox refuses what the send APIs refuse (a message object over
+# MAX_MSG_PARAM_BYTES) with the custom-robot webhook's generic "invalid parameter" errcode, so a
+# reply that would not fit the OpenAPI fallback does not pass here either.
+WEBHOOK_TOO_LARGE = {"errcode": 40035, "errmsg": f"message exceeds {MAX_MSG_PARAM_BYTES} bytes"}
 _MSG_KEYS: dict[str, Literal["text", "markdown"]] = {
     "sampleText": "text",
     "sampleMarkdown": "markdown",
@@ -74,6 +79,8 @@ class OpenApi:
             # Unverified: the legacy "missing parameter" errcode.
             errmsg = "缺少参数 json (the sandbox models msgtype text and markdown)"
             return web.json_response({"errcode": 40035, "errmsg": errmsg})
+        if len(json.dumps(content, ensure_ascii=False).encode()) > MAX_MSG_PARAM_BYTES:
+            return web.json_response(WEBHOOK_TOO_LARGE)
         at = body.get("at", {})
         at = at if isinstance(at, dict) else {}
         self._state.record_sent(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from core.messages import Language, join_list, text
+from core.messages import Language, inert, join_list, text
 from core.messages.templates import DAY_SHORT_NAMES
 from core.settings import Settings
 from planner.registration import language_name
@@ -85,7 +85,7 @@ def details_lines(details: ShiftDetails, language: Language) -> list[str]:
 def shift_block(shift: Shift, site: Site, settings: Settings, language: Language) -> str:
     """The shift as one block of lines: ``#42 六 12-06 09:00–12:00 Site``, title, details."""
     when = when_label(shift, settings.org.zone, language)
-    lines = [f"**#{shift.id} {when} {site.name}**"]
+    lines = [f"**#{shift.id} {when} {inert(site.name)}**"]
     if shift.title:
-        lines.append(shift.title)
+        lines.append(inert(shift.title))
     return "\n".join(lines + details_lines(shift, language))

@@ -156,7 +156,7 @@ class Ack:
     """``ok`` or ``refused``."""
 
 
-def _read_ack(response: object) -> Ack:
+def read_ack(response: object) -> Ack:
     assert isinstance(response, dict), response
     mine = response["userPrivateData"]["cardParamMap"]
     public = response.get("cardData", {}).get("cardParamMap", {})
@@ -351,7 +351,7 @@ class Scenario:
     async def tap(self, out_track_id: str, action: CardAction, *, as_: str) -> Ack:
         """``as_`` taps ``action`` on the queued card ``out_track_id``; the ACK they get."""
         tap = await self.card_tap(await self.card(out_track_id), action, as_=as_)
-        return _read_ack((await self.dispatcher.on_card_tap(tap)).ack)
+        return read_ack((await self.dispatcher.on_card_tap(tap)).ack)
 
     async def rows(self, model: type[Row]) -> list[Row]:
         """Every row of ``model`` (to check what was stored, or that nothing was)."""

@@ -22,16 +22,20 @@ from core.messages.catalogue import (
     text,
 )
 from core.messages.language import LANGUAGES, Language
+from core.messages.markup import Markdown, inert, quoted
 
 __all__ = [
     "CATALOGUE",
     "LANGUAGES",
     "Language",
+    "Markdown",
     "Phrase",
     "UnknownMessage",
     "bilingual",
+    "inert",
     "join_list",
     "placeholders",
+    "quoted",
     "reader_language",
     "text",
 ]

@@ -20,6 +20,7 @@ from core.messages import (
     volunteers,
 )
 from core.messages.language import LANGUAGES, Entries, Language
+from core.messages.markup import Markdown, inert
 
 FAMILIES: Final = (
     general,
@@ -50,16 +51,26 @@ class Phrase:
     key: str
 
 
+def _filled(value: object, language: Language) -> object:
+    """A parameter as it goes into a sentence: a string someone may have written made inert,
+    markdown the bot rendered (:class:`Markdown`) and numbers as they are."""
+    if isinstance(value, Phrase):
+        return text(value.key, language)
+    if isinstance(value, Markdown):
+        return str(value)
+    if isinstance(value, str):
+        return inert(value)
+    return value
+
+
 def text(key: str, language: Language, **params: object) -> str:
-    """The sentence ``key`` in ``language`` with ``params`` filled in."""
+    """The sentence ``key`` in ``language`` with ``params`` filled in, each string parameter
+    made inert (:func:`core.messages.markup.inert`) unless it is :class:`Markdown`."""
     try:
         template = CATALOGUE[key][language]
     except KeyError as error:
         raise UnknownMessage(key) from error
-    resolved = {
-        name: text(value.key, language) if isinstance(value, Phrase) else value
-        for name, value in params.items()
-    }
+    resolved = {name: _filled(value, language) for name, value in params.items()}
     return template.format(**resolved)
 
 

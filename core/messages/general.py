@@ -40,6 +40,10 @@ ENTRIES: Final[Entries] = {
         "zh-HK": "{field}=「{value}」唔啱。可以用：{accepted}",
         "en": "{field}=“{value}” is not valid. Accepted: {accepted}",
     },
+    "error.message_too_long": {
+        "zh-HK": "訊息太長（最多 {limit} 個字），冇處理：「{start}」",
+        "en": "That message is too long (at most {limit} characters) and was not read: “{start}”",
+    },
     "error.nothing_changed": {
         "zh-HK": "（乜都冇改到。）",
         "en": "(Nothing was changed.)",
@@ -72,4 +76,8 @@ ENTRIES: Final[Entries] = {
         "en": "{command} is for {role}s and above.",
     },
     "list.separator": {"zh-HK": "、", "en": ", "},
+    "reply.cut": {
+        "zh-HK": "…仲有 {count} 行太長顯示唔到。",
+        "en": "…and {count} more, too long to show here.",
+    },
 }

@@ -135,7 +135,8 @@ GOOD = '[dingtalk]\nclient_id="ding123"\nclient_secret="real-secret"\n'
         (
             GOOD + "[limits]\nzzz=1\n",
             "config error: limits.zzz: unknown key (limits has outbound_per_second,"
-            " monthly_api_budget, outbox_max_attempts, shutdown_flush_seconds)",
+            " monthly_api_budget, outbox_max_attempts, shutdown_flush_seconds,"
+            " max_message_chars)",
         ),
         (
             GOOD + '[org]\ntimezone="UTC"\nadmin=[]\nlangauge="en"\n',

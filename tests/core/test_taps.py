@@ -7,6 +7,7 @@ test_backfill.py.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -209,6 +210,29 @@ async def test_the_router_lets_through_only_taps_the_card_takes_from_the_tapper(
             with pytest.raises(TapRefused) as refused:
                 await admitting
             assert refused.value.message_key == case.refused
+
+
+async def test_a_button_naming_another_shift_is_logged_with_the_tapper_card_and_claim(
+    sessions: SessionFactory, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    card = wire_id(f"ds-confirm-{world.shift_id}", INSTALLATION)
+    tap = CardTap("m1", card, "u-ann", "confirm", shift_id=world.other_shift_id)
+    async with sessions() as session:
+        with pytest.raises(TapRefused):
+            await ROUTER.admit(
+                tap,
+                installation=INSTALLATION,
+                session=session,
+                volunteer=world.people["u-ann"],
+            )
+
+    [record] = [r for r in caplog.records if r.name == "core.taps"]
+    assert record.levelno == logging.WARNING
+    assert "forged tap" in record.getMessage()
+    logged = {name: record.__dict__[name] for name in ("staff_id", "out_track_id")}
+    assert logged == {"staff_id": "u-ann", "out_track_id": card}
+    claimed = (record.__dict__["card_shift_id"], record.__dict__["claimed_shift_id"])
+    assert claimed == (world.shift_id, world.other_shift_id)
 
 
 def test_an_action_registered_twice_is_refused() -> None:

@@ -184,8 +184,8 @@ async def test_an_unregistered_mention_fails_the_whole_command(chat: Chat) -> No
     bad_id = await chat.say("/assign abc @Ann", at=("u-ann",))
     missing = await chat.say("/assign 99999 @Ann", at=("u-ann",))
 
-    assert "@Newbie 仲未登記做義工，請佢哋先打 `/join`。" in reply
-    assert "Not registered as volunteers yet: @Newbie." in reply
+    assert "＠Newbie 仲未登記做義工，請佢哋先打 `/join`。" in reply
+    assert "Not registered as volunteers yet: ＠Newbie." in reply
     assert "乜都冇改到" in reply
     assert await chat.states(shift_id) == {}
     assert "請 @ 要編更嘅義工" in no_mention

@@ -9,6 +9,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from planner.dates import (
+    MAX_AHEAD,
     parse_date,
     parse_date_range,
     parse_hours_before,
@@ -145,9 +146,21 @@ def test_29_february_more_than_a_year_away_is_refused(today: date) -> None:
         parse_date("02-29", today)
 
 
-@given(st.dates(date(2000, 1, 1), date(2099, 12, 31)), st.dates(date(2000, 1, 1)))
-def test_full_dates_round_trip(day: date, today: date) -> None:
-    assert parse_date(day.isoformat(), today) == day
+@given(
+    st.dates(date(2000, 1, 1), date(2099, 12, 31)), st.dates(date(2000, 1, 1), date(9990, 1, 1))
+)
+def test_full_dates_round_trip_within_two_years_ahead(day: date, today: date) -> None:
+    if day <= today + MAX_AHEAD:
+        assert parse_date(day.isoformat(), today) == day
+    else:
+        with pytest.raises(InvalidChoice, match="at most 2 years ahead"):
+            parse_date(day.isoformat(), today)
+
+
+@pytest.mark.parametrize("word", ["1999-12-31", "9999-12-31", "2029-01-01"])
+def test_full_dates_outside_the_window_are_refused(word: str) -> None:
+    with pytest.raises(InvalidChoice, match="from 2000-01-01"):
+        parse_date(word, date(2026, 12, 6))
 
 
 @given(
@@ -285,6 +298,14 @@ range_words = st.one_of(
 FIXED = {"today", "tomorrow", "後日"}
 
 
+def _in_order(first: str, last: str, today: date) -> bool:
+    """Two fixed days, each within the window of full dates, the first not after the last."""
+    try:
+        return parse_date(first, today) <= parse_date(last, today)
+    except InvalidChoice:
+        return False
+
+
 @given(range_words, range_words, st.dates(date(2021, 1, 1), date(2029, 12, 31)))
 def test_date_ranges_are_ordered_and_pin_words_sensibly(
     first: str, last: str, today: date
@@ -296,9 +317,9 @@ def test_date_ranges_are_ordered_and_pin_words_sensibly(
     except InvalidChoice:
         # Words can be refused when no pinning works, but two fixed days in order always make a
         # range: only a pair of fixed days with the first after the last may be refused here.
-        assert not (
-            first_fixed and last_fixed and parse_date(first, today) <= parse_date(last, today)
-        ), f"{first}..{last} was refused on {today}"
+        assert not (first_fixed and last_fixed and _in_order(first, last, today)), (
+            f"{first}..{last} was refused on {today}"
+        )
         return
     assert start <= end
     if first_fixed:

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from planner.needs import (
+    MAX_ITEMS,
     needs_unmet,
     parse_headcount,
     parse_items,
@@ -45,11 +46,25 @@ def test_bad_language_needs(text: str) -> None:
 
 
 def test_items_and_flags() -> None:
-    assert parse_items("gloves, apron、water;") == ["gloves", "apron", "water"]
+    assert parse_items("gloves, apron、water;", "equipment") == ["gloves", "apron", "water"]
     assert parse_yes_no("YES", "health") is True
     assert parse_yes_no("否", "health") is False
     with pytest.raises(InvalidChoice):
         parse_yes_no("maybe", "health")
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        (",".join(["a"] * (MAX_ITEMS + 1)), ",".join(["a"] * (MAX_ITEMS + 1))),
+        ("ok," + "z" * 65, "z" * 65),
+    ],
+)
+def test_checklists_have_an_item_count_and_length_cap(text: str, value: str) -> None:
+    assert len(parse_items(",".join(["a"] * MAX_ITEMS), "tasks")) == MAX_ITEMS
+    with pytest.raises(InvalidChoice) as caught:
+        parse_items(text, "tasks")
+    assert (caught.value.field, caught.value.value) == ("tasks", value)
 
 
 def test_unmet_language_needs_count_missing_speakers() -> None:

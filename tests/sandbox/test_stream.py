@@ -322,6 +322,11 @@ async def test_the_session_webhook_reports_errors_as_errcodes(
             assert await accepted.json() == {"errcode": 0, "errmsg": "ok"}
         async with session.post(f"{sb.base_url}/robot/sendBySession?session=x", json=reply) as bad:
             assert (await bad.json())["errcode"] == 300001
+        # As the send APIs refuse a msgParam over 15,000 bytes (unverified for webhooks).
+        oversize = {"msgtype": "markdown", "markdown": {"title": "Help", "text": "字" * 5_000}}
+        async with session.post(webhook, json=oversize) as refused:
+            assert refused.status == 200
+            assert (await refused.json())["errcode"] == 40035
 
     [sent] = sb.sent_messages(group.conversation_id)
     assert (sent.msgtype, sent.title, sent.text) == ("markdown", "Help", "**hi**")

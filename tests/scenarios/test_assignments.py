@@ -52,8 +52,8 @@ async def test_an_unregistered_mention_fails_the_whole_command(ssp: Scenario) ->
     [bad_id] = await ssp.say("/assign abc @Ann", at=["u-ann"])
     [missing] = await ssp.say("/assign 99999 @Ann", at=["u-ann"])
 
-    assert "@Newbie 仲未登記做義工，請佢哋先打 `/join`。" in reply
-    assert "Not registered as volunteers yet: @Newbie." in reply
+    assert "＠Newbie 仲未登記做義工，請佢哋先打 `/join`。" in reply
+    assert "Not registered as volunteers yet: ＠Newbie." in reply
     assert "乜都冇改到" in reply
     assert await ssp.states(shift_id) == {}
     assert "請 @ 要編更嘅義工" in no_mention
