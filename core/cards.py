@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from core.messages import Language, join_list, text
+from core.messages import Language, Markdown, inert, join_list, text
 
 SHIPPED_CARD_TEMPLATE = Path(__file__).with_name("dingshift-card-template.json")
 """The card-builder file an organisation imports (docs/setup-dingtalk.md §7); package data, so
@@ -122,11 +122,11 @@ def card_of(wire: str, installation: str) -> tuple[Origin, CardId | None]:
     return Origin.ELSEWHERE, None
 
 
-def fit(value: str, more: str = "…") -> str:
-    """``value`` cut to the 1 KB DingTalk allows, ending with ``more`` when cut."""
-    if len(value.encode()) <= MAX_VALUE_BYTES:
+def fit(value: str, more: str = "…", limit: int = MAX_VALUE_BYTES) -> str:
+    """``value`` cut to ``limit`` bytes (DingTalk allows 1 KB), ending with ``more`` when cut."""
+    if len(value.encode()) <= limit:
         return value
-    budget = MAX_VALUE_BYTES - len(more.encode())
+    budget = limit - len(more.encode())
     cut = value.encode()[:budget].decode(errors="ignore")
     return cut + more
 
@@ -143,6 +143,19 @@ def fit_list(items: Sequence[str], language: Language, budget: int = MAX_VALUE_B
         if len(joined.encode()) <= budget or shown == 0:
             return fit(joined)
     raise AssertionError("unreachable: shown == 0 returns")  # pragma: no cover
+
+
+_STAFF_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def highlighted(staff_id: str, nickname: str) -> str:
+    """``@nickname`` as card markdown that DingTalk highlights for ``staff_id``, who must also be
+    in the delivery's ``cardAtUserIds``; the nickname is made inert, and an id that is not a
+    plain DingTalk userId gets no markup at all."""
+    name = "@" + inert(nickname)
+    if _STAFF_ID.fullmatch(staff_id) is None:
+        return name
+    return f'<a atId="{staff_id}">{name}</a>'
 
 
 def card_variables(values: Mapping[str, str], more: str = "…") -> dict[str, str]:
@@ -181,11 +194,21 @@ class Card:
         ]
         return {
             **card_variables({"title": self.title, "status": self.status}),
-            **card_variables({"body": self.body}, more),
+            "body": self._body_with_mentions(language, more),
             "shift_id": str(self.shift_id),
             # Our own labels, at most three buttons: far under 1 KB, and never cut (JSON).
             "buttons": json.dumps(buttons, ensure_ascii=False),
         }
+
+    def _body_with_mentions(self, language: Language, more: str) -> str:
+        """The body, then the mentioned people highlighted; the body is cut first, so a cut
+        never splits a mention's markup."""
+        if not self.mentions:
+            return fit(self.body, more)
+        people = [highlighted(staff_id, nick) for staff_id, nick in self.mentions.items()]
+        asked = text("card.asked", language, people=Markdown(fit_list(people, language)))
+        room = MAX_VALUE_BYTES - len(asked.encode()) - len(b"\n\n")
+        return fit(self.body, more, room) + "\n\n" + asked
 
 
 def status_line(confirmed: int, headcount: int, language: Language) -> str:

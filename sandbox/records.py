@@ -6,6 +6,7 @@ can hold on to a record while the bot keeps talking, without taking the lock or 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -98,6 +99,9 @@ class RequestRecord:
     at: float
 
 
+_AT_MARKUP = re.compile(r'<a atId="([^"]+)">')
+
+
 @dataclass(frozen=True)
 class CardChange:
     kind: CardChangeKind
@@ -118,5 +122,16 @@ class CardState:
     at_user_ids: tuple[str, ...]
     history: tuple[CardChange, ...]
     card_at_user_ids: tuple[str, ...] = ()
-    """Whom the card's own text highlights (``cardAtUserIds``), beside the notified
+    """Whom the card's own text may highlight (``cardAtUserIds``), beside the notified
     ``at_user_ids``."""
+
+    @property
+    def highlighted_user_ids(self) -> tuple[str, ...]:
+        """Whom a reader sees highlighted: DingTalk highlights an ``<a atId=...>`` in the card's
+        text only for a userId that is also in ``cardAtUserIds``."""
+        marked = {
+            match.group(1)
+            for value in self.public.values()
+            for match in _AT_MARKUP.finditer(value)
+        }
+        return tuple(user for user in self.card_at_user_ids if user in marked)

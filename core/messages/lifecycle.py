@@ -120,6 +120,7 @@ ENTRIES: Final[Entries] = {
         "en": "This is an old card that no longer takes answers; nothing was changed. "
         "Please use the latest card, or ask your coordinator.",
     },
+    "card.asked": {"zh-HK": "邀請：{people}", "en": "Asked: {people}"},
     "card.and_more": {"zh-HK": "…同另外 {count} 個", "en": "… and {count} more"},
     "card.failed": {
         "zh-HK": "對唔住，處理出錯，乜都冇改到。請稍後再試。",

@@ -13,11 +13,13 @@ from core.cards import (
     MAX_OUT_TRACK_ID,
     MAX_VALUE_BYTES,
     MAX_WIRE_ID,
+    Card,
     CardId,
     Origin,
     card_of,
     card_variables,
     fit_list,
+    highlighted,
     new_installation_tag,
     out_track_id,
     parse_out_track_id,
@@ -173,3 +175,29 @@ def test_a_card_update_is_held_to_the_same_1_kb() -> None:
     assert isinstance(update, CardUpdate)
     assert len(update.public["status"].encode()) <= MAX_VALUE_BYTES
     assert len(update.private["u-ada"]["my_status"].encode()) <= MAX_VALUE_BYTES
+
+
+def test_a_mention_is_highlighted_markup_with_the_nickname_made_inert() -> None:
+    assert highlighted("u-ada", "Ada") == '<a atId="u-ada">@Ada</a>'
+    phishing = highlighted("u-eve", "[改更](http://phish.example)")
+    assert phishing == '<a atId="u-eve">@［改更］(http:／／phish.example)</a>'
+    # A userId that could break out of the attribute gets no markup at all.
+    assert highlighted('u"><img src=x>', "Eve") == "@Eve"
+
+
+def test_a_group_card_ends_with_whole_mentions_within_1_kb() -> None:
+    mentions = {f"u-{number:03}": f"義工{number:03}" for number in range(200)}
+    card = Card(
+        out_track_id="ds-confirm-42",
+        title="t",
+        body="字" * 2000,
+        status="s",
+        shift_id=42,
+        buttons=(),
+        mentions=mentions,
+    )
+    body = card.public_variables("en")["body"]
+    assert len(body.encode()) <= MAX_VALUE_BYTES
+    asked = body.rsplit("\n\n", 1)[1]
+    assert asked.startswith('Asked: <a atId="u-000">@義工000</a>')
+    assert re.fullmatch(r'Asked: (<a atId="u-\d{3}">@義工\d{3}</a>, )+… and \d+ more', asked)

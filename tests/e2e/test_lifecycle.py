@@ -111,7 +111,7 @@ async def test_a_published_shift_goes_through_its_lifecycle_as_the_clock_moves(
     card = sb.card(out_track_id)
     assert card is not None
     # Told of the card, and highlighted on it.
-    assert (set(card.at_user_ids), set(card.card_at_user_ids)) == (set(PEOPLE), set(PEOPLE))
+    assert (set(card.at_user_ids), set(card.highlighted_user_ids)) == (set(PEOPLE), set(PEOPLE))
     await _tap(sb, "u-ada", out_track_id, "confirm", shift_id)
     await _tap(sb, "u-ben", out_track_id, "decline", shift_id)
     assert sb.card_view(out_track_id, "u-cat")["status"] == "已確認 1/3"
