@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 
 from bot.dispatch import Dispatcher
+from bot.inbox import Inbox
 from bot.outbox import OutboxSender
 from core.clock import Clock, SystemClock
 from core.openapi import OpenApiClient
@@ -65,7 +66,14 @@ class BotApp:
             clock=self.clock,
             on_committed=self.outbox.wake,
         )
+        self.inbox = Inbox(
+            sessions=self.sessions,
+            settings=settings,
+            clock=self.clock,
+            handle=self.dispatcher.handle_inbox_message,
+        )
         self._sender_task: asyncio.Task[None] | None = None
+        self._inbox_task: asyncio.Task[None] | None = None
         self.job_deps = JobDeps(
             sessions=self.sessions,
             settings=settings,
@@ -81,7 +89,7 @@ class BotApp:
 
         self.stream = StreamConnection(
             settings.dingtalk,
-            on_message=self.dispatcher.on_message,
+            on_message=self.inbox.receive,
             on_card_tap=self.dispatcher.on_card_tap,
             app_loop=asyncio.get_running_loop(),
             clock=self.clock,
@@ -89,6 +97,7 @@ class BotApp:
 
     async def start(self) -> None:
         await upgrade_schema(self.engine)
+        self._inbox_task = asyncio.create_task(self.inbox.run(), name="inbox-worker")
         self._sender_task = asyncio.create_task(self.outbox.run(), name="outbox-sender")
         self.scheduler.start()
         self.stream.start()
@@ -98,20 +107,20 @@ class BotApp:
         if not await asyncio.to_thread(self.stream.connected.wait, within_seconds):
             raise TimeoutError(f"no stream connection within {within_seconds} s")
 
-    async def _finish_outbox(self) -> bool:
-        """Let the sender send what is due, for a bounded time; True if it got through."""
-        if self._sender_task is None:
+    async def _finish(self, task: asyncio.Task[None] | None, deadline: float) -> bool:
+        """Wait for ``task`` (asked to finish) until the loop's time ``deadline``, else cancel
+        it; True if it got through. Whatever it had not done is still in the database."""
+        if task is None:
             return True
-        self.outbox.finish()
-        done, _ = await asyncio.wait(
-            {self._sender_task}, timeout=self.settings.limits.shutdown_flush_seconds
-        )
+        timeout = max(0.0, deadline - asyncio.get_running_loop().time())
+        done, _ = await asyncio.wait({task}, timeout=timeout)
         if done:
             return True
-        # A send in flight may be repeated after the restart; every row is still in the database.
-        self._sender_task.cancel()
+        # A send in flight may be repeated after the restart; a message being answered rolls
+        # back and is answered after the restart.
+        task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await self._sender_task
+            await task
         return False
 
     async def run_job(self, name: str) -> int:
@@ -123,12 +132,14 @@ class BotApp:
         return await self.run_job(DUE_WORK_JOB)
 
     async def wait_until_outbox_empty(self, within_seconds: float = 10.0) -> None:
-        """Until every queued message has been sent or given up (demo and tests)."""
+        """Until every received message has been answered and every queued message has been
+        sent or given up (demo and tests)."""
         async with asyncio.timeout(within_seconds):
             while True:
-                async with self.sessions() as session:
-                    if not await pending_messages(session=session):
-                        return
+                if not await self.inbox.unhandled():
+                    async with self.sessions() as session:
+                        if not await pending_messages(session=session):
+                            return
                 await asyncio.sleep(0.02)
 
     async def usage_this_month(self) -> MonthlyUsage:
@@ -146,7 +157,12 @@ class BotApp:
         stopped = await asyncio.to_thread(self.stream.stop)
         if not stopped:
             log.warning("stream thread did not end in time; abandoning it (daemon)")
-        flushed = await self._finish_outbox()
+        # Answer what was received, then send what is due, within the flush time.
+        deadline = asyncio.get_running_loop().time() + self.settings.limits.shutdown_flush_seconds
+        self.inbox.finish()
+        answered = await self._finish(self._inbox_task, deadline)
+        self.outbox.finish()
+        flushed = await self._finish(self._sender_task, deadline)
         await self.client.close()
         await self.engine.dispose()
-        log.info("bot stopped", extra={"outbox_flushed": flushed})
+        log.info("bot stopped", extra={"inbox_answered": answered, "outbox_flushed": flushed})

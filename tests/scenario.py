@@ -1,11 +1,11 @@
 """Scenario tests in-process: the commands and card taps without the SDK, the sandbox or the
 outbox sender, in milliseconds.
 
-:class:`Scenario` builds the dispatcher with ``bot.app.build_dispatcher``, as the bot does, on a
-real, migrated database
-and a :class:`~core.clock.ManualClock`, and feeds it the frozen values the SDK adapter would hand
-it (:class:`~core.incoming.ChatMessage`, :class:`~core.incoming.CardTap`). What the bot answers is
-read back, through the typed outgoing messages, from the outbox rows it queued
+:class:`Scenario` builds the dispatcher with ``bot.app.build_dispatcher`` and the inbox in front of
+it, as the bot does, on a real, migrated database and a :class:`~core.clock.ManualClock`, and feeds
+them the frozen values the SDK adapter would hand over (:class:`~core.incoming.ChatMessage` into
+the inbox, which is then worked off; :class:`~core.incoming.CardTap` to the dispatcher). What the
+bot answers is read back, through the typed outgoing messages, from the outbox rows it queued
 (:func:`read_outbox`). tests/e2e/ keeps checking the wire.
 """
 
@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import SQLModel, col, select
 
 from bot.app import build_dispatcher
+from bot.inbox import Inbox
 from core.clock import ManualClock
 from core.incoming import CardAction, CardTap, ChatMessage, Sender
 from core.openapi import OpenApiClient
@@ -208,6 +209,12 @@ class Scenario:
         self.dispatcher = build_dispatcher(
             sessions=sessions, settings=settings, clock=self.clock, on_committed=_nothing_to_wake
         )
+        self.inbox = Inbox(
+            sessions=sessions,
+            settings=settings,
+            clock=self.clock,
+            handle=self.dispatcher.handle_inbox_message,
+        )
         # No job here asks DingTalk anything, so the client never opens a connection.
         self.job_deps = JobDeps(
             sessions=sessions,
@@ -271,7 +278,8 @@ class Scenario:
     ) -> list[str]:
         """Handle ``text`` (see :meth:`message`) and return the bot's replies to it."""
         message = self.message(text, as_=as_, in_group=in_group, at=at)
-        await self.dispatcher.on_message(message)
+        await self.inbox.receive(message)
+        await self.inbox.handle_received()
         return await self.replies_to(message)
 
     async def say_each(self, posts: Sequence[str], *, as_: str | None = COORDINATOR) -> list[str]:
