@@ -91,11 +91,9 @@ class Dispatcher:
         now = self._clock.now()
         try:
             message = chat_message_from_payload(row.payload)
-        except ValueError as error:
+        except ValueError:
             # Not one of ours (a newer version wrote it?): skipped, or it would block the rest.
-            log.error(
-                "inbox row is not a chat message", extra={"inbox_id": row.id, "error": str(error)}
-            )
+            log.exception("inbox row is not a chat message", extra={"inbox_id": row.id})
             await self._mark_handled(row.id, now)
             return
         key = f"msg:{message.msg_id}"

@@ -11,6 +11,7 @@ bot answers is read back, through the typed outgoing messages, from the outbox r
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections.abc import Mapping, Sequence
@@ -354,6 +355,24 @@ class Scenario:
         """``as_`` taps ``action`` on the queued card ``out_track_id``; the ACK they get."""
         tap = self.card_tap(await self.card(out_track_id), action, as_=as_)
         return _read_ack((await self.dispatcher.on_card_tap(tap)).ack)
+
+    async def taps_together(
+        self, out_track_id: str, taps: Mapping[str, CardAction]
+    ) -> list[Ack | BaseException]:
+        """Each of ``taps`` (staffId -> action) at the same moment, as a burst of frames hands
+        them over; the ACK each gets, or the exception its frame failed with."""
+        card = await self.card(out_track_id)
+        answers = await asyncio.gather(
+            *(
+                self.dispatcher.on_card_tap(self.card_tap(card, action, as_=staff_id))
+                for staff_id, action in taps.items()
+            ),
+            return_exceptions=True,
+        )
+        return [
+            answer if isinstance(answer, BaseException) else _read_ack(answer.ack)
+            for answer in answers
+        ]
 
     async def rows(self, model: type[Row]) -> list[Row]:
         """Every row of ``model`` (to check what was stored, or that nothing was)."""

@@ -7,11 +7,16 @@ The same through the SDK and the sandbox: tests/e2e/test_cards.py and test_backf
 from __future__ import annotations
 
 from datetime import time
+from typing import Any
 
 import pytest
+from sqlalchemy import event
+from sqlalchemy.exc import OperationalError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Offer, OfferState
-from tests.scenario import GROUP, Scenario, day_ahead, starts
+from bot import dispatch
+from storage.models import Offer, OfferState, Volunteer
+from tests.scenario import GROUP, Ack, Scenario, day_ahead, starts
 
 ON_SHIFT = {"u-ada": "Ada", "u-ben": "Ben", "u-cat": "Cat"}
 # Sham Shui Po volunteers not on the shift, best match first: offered a freed seat.
@@ -113,3 +118,68 @@ async def test_the_first_take_wins_the_seat(ssp: Scenario, shift_id: int) -> Non
     states = await ssp.states(shift_id)
     assert (states["Eli"], states["Ben"]) == ("confirmed", "declined")
     assert "Dora" not in states
+
+
+def _count_commits(ssp: Scenario) -> list[int]:
+    """A list whose length grows by one at each commit on the scenario's database."""
+    engine = ssp.sessions.kw["bind"]
+    commits: list[int] = []
+    event.listen(engine.sync_engine, "commit", lambda _connection: commits.append(1))
+    return commits
+
+
+async def test_taps_arriving_together_share_commits_and_each_get_their_answer(
+    ssp: Scenario, shift_id: int
+) -> None:
+    commits = _count_commits(ssp)
+
+    acks = await ssp.taps_together(_confirm_card(shift_id), dict.fromkeys(ON_SHIFT, "confirm"))
+
+    assert sorted(ack.status for ack in acks if isinstance(ack, Ack)) == [
+        "已確認 1/3",
+        "已確認 2/3",
+        "已確認 3/3",
+    ]
+    assert set((await ssp.states(shift_id)).values()) == {"confirmed"}
+    # Handed over in the same moment, they queue before the writer runs: one commit for three.
+    assert len(commits) == 1
+
+
+async def test_a_tap_failing_in_a_batch_leaves_the_others_answered(
+    ssp: Scenario, shift_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_find_volunteer = dispatch.find_volunteer
+
+    async def failing_for_ben(*, session: AsyncSession, staff_id: str) -> Volunteer | None:
+        if staff_id == "u-ben":
+            raise RuntimeError("Ben's row cannot be read")
+        return await real_find_volunteer(session=session, staff_id=staff_id)
+
+    monkeypatch.setattr(dispatch, "find_volunteer", failing_for_ben)
+
+    ada, ben, cat = await ssp.taps_together(
+        _confirm_card(shift_id), dict.fromkeys(ON_SHIFT, "confirm")
+    )
+
+    assert isinstance(ben, RuntimeError)
+    assert isinstance(ada, Ack) and ada.result == "ok"
+    assert isinstance(cat, Ack) and cat.result == "ok"
+    assert await ssp.states(shift_id) == {"Ada": "confirmed", "Ben": "invited", "Cat": "confirmed"}
+
+
+async def test_a_batch_that_cannot_commit_is_retried_tap_by_tap(
+    ssp: Scenario, shift_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_add_usage = dispatch.add_usage
+
+    async def failing_for_batches(*, stream_deliveries: int = 0, **usage: Any) -> None:
+        if stream_deliveries > 1:
+            raise OperationalError("UPDATE monthly_usage", {}, Exception("database is locked"))
+        await real_add_usage(stream_deliveries=stream_deliveries, **usage)
+
+    monkeypatch.setattr(dispatch, "add_usage", failing_for_batches)
+
+    acks = await ssp.taps_together(_confirm_card(shift_id), dict.fromkeys(ON_SHIFT, "confirm"))
+
+    assert all(isinstance(ack, Ack) and ack.result == "ok" for ack in acks)
+    assert set((await ssp.states(shift_id)).values()) == {"confirmed"}
