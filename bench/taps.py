@@ -73,7 +73,7 @@ def _latency_line(label: str, acks: list[AckRecord]) -> str:
     return f"{label:<30} n={len(millis):<4} {spread(millis)}"
 
 
-async def _set_up(sandbox: Sandbox, app: BotApp) -> list[tuple[int, list[str]]]:
+async def set_up_rosters(sandbox: Sandbox, app: BotApp) -> list[tuple[int, list[str]]]:
     """Sites, groups, volunteers, shifts and bookings; returns (shift id, staff ids) per site."""
     from storage.shifts import add_shift, book
     from storage.sites import add_site
@@ -145,7 +145,7 @@ async def _set_up(sandbox: Sandbox, app: BotApp) -> list[tuple[int, list[str]]]:
     return rosters
 
 
-async def _deliver_cards(sandbox: Sandbox, app: BotApp, shift_ids: list[int]) -> None:
+async def deliver_confirm_cards(sandbox: Sandbox, app: BotApp, shift_ids: list[int]) -> None:
     from core.cards import out_track_id
     from jobs.steps import queue_confirm_card
     from storage.shifts import find_shift
@@ -333,8 +333,8 @@ async def run_taps() -> None:
             f" ({SITES} sites x {PER_SITE}, SQLite file)"
         )
         started = time.perf_counter()
-        rosters = await _set_up(sandbox, app)
-        await _deliver_cards(sandbox, app, [shift_id for shift_id, _ in rosters])
+        rosters = await set_up_rosters(sandbox, app)
+        await deliver_confirm_cards(sandbox, app, [shift_id for shift_id, _ in rosters])
         await app.wait_until_outbox_empty()
         print(
             f"{'set-up':<30} {(time.perf_counter() - started) * 1000:7.1f} ms"

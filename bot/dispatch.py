@@ -178,11 +178,14 @@ class Dispatcher:
         self, session: AsyncSession, tap: CardTap, *, now: datetime
     ) -> _FirstTap | Outcome | Exception:
         key = f"tap:{tap.event_id}"
+        # Looked up before the savepoint: on SQLite the savepoint opens the transaction, and a read
+        # in it before its first write takes a snapshot that another commit can make stale, which
+        # fails that write at once ("database is locked") instead of waiting for the lock.
+        processed = await find_processed(session=session, key=key)
+        if processed is not None:
+            return Outcome(ack=json.loads(processed.ack))
         try:
             async with session.begin_nested():
-                processed = await find_processed(session=session, key=key)
-                if processed is not None:
-                    return Outcome(ack=json.loads(processed.ack))
                 event = await record_processed(
                     session=session, key=key, ack="{}", processed_at=now
                 )

@@ -1,0 +1,154 @@
+"""Bursts: a thousand @-messages at once, and a flood of card taps, against the bare SDK.
+
+One run, one sandbox, SQLite file. First the dingtalk-stream SDK on its own (``bench/bare_sdk.py``:
+the SDK's own ``start()`` with handlers that only ACK) takes the bursts, then the bot does:
+
+- messages: ``--messages`` @-messages pushed at once into one group; messages ACKed per second
+  (from the first push to the last ACK), ACK latency p50 / p99, ``busy`` ACKs (the bot had not
+  answered within its ACK deadline, so DingTalk would redeliver), and for the bot the time until
+  every reply had reached the sandbox;
+- taps: the 320 volunteers of ``bench/taps.py``'s organisation tapping Confirm / Can't make it in
+  turn (each tap is a real write: its dedup record, and the roster changes back and forth),
+  ``--taps`` taps pushed at once; taps ACKed per second, p50 / p99, ``busy``; then the bot again
+  with taps arriving steadily at a quarter of the bare SDK's flood rate.
+
+The pushes come from a thread of their own, as fast as the sandbox takes them. Numbers from a
+shared machine vary from run to run; read them side by side, not against a fixed bar.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from bench.bare_sdk import BareSdk
+from bench.harness import CLIENT_ID, CLIENT_SECRET, bot_on_sandbox, percentile
+from bench.taps import TEMPLATE_ID, deliver_confirm_cards, set_up_rosters
+from sandbox import AckRecord, Sandbox
+
+SENDER = "u-burst"
+STEADY_SHARE = 0.25
+STEADY_TAPS = 400
+
+
+@dataclass(frozen=True)
+class Burst:
+    label: str
+    pushed_at: float
+    acks: list[AckRecord]
+    replies_done_at: float | None = None
+
+    def line(self) -> str:
+        millis = [ack.latency_s * 1000 for ack in self.acks if ack.latency_s is not None]
+        busy = sum(1 for ack in self.acks if ack.response == "busy")
+        failed = sum(1 for ack in self.acks if ack.code != 200 and ack.response != "busy")
+        last_ack = max(ack.at for ack in self.acks)
+        line = (
+            f"{self.label:<34} n={len(self.acks):<5}"
+            f" {len(self.acks) / (last_ack - self.pushed_at):7.1f}/s ACKed"
+            f"  p50={percentile(millis, 0.5):7.1f} ms  p99={percentile(millis, 0.99):7.1f} ms"
+            f"  busy={busy}  other failures={failed}"
+        )
+        if self.replies_done_at is not None:
+            line += f"  every reply sent after {self.replies_done_at - self.pushed_at:6.2f} s"
+        return line
+
+
+Push = Callable[[], str]
+
+
+def _push_all(pushes: list[Push], every: float = 0.0) -> tuple[float, list[str]]:
+    """Runs on its own thread: the sandbox's calls block. Returns (start, message ids)."""
+    started = time.monotonic()
+    ids = []
+    for index, push in enumerate(pushes):
+        if every:
+            delay = started + index * every - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        ids.append(push())
+    return started, ids
+
+
+async def _burst(sandbox: Sandbox, label: str, pushes: list[Push], every: float = 0.0) -> Burst:
+    started, ids = await asyncio.to_thread(_push_all, pushes, every)
+    await sandbox.wait_until(lambda: all(sandbox.acks(mid) for mid in ids), timeout=300)
+    return Burst(label, started, [sandbox.acks(mid)[0] for mid in ids])
+
+
+def _messages(sandbox: Sandbox, conversation_id: str, count: int) -> list[Push]:
+    return [lambda: sandbox.post_message(conversation_id, SENDER, "/me") for _ in range(count)]
+
+
+def _taps(sandbox: Sandbox, rosters: list[tuple[int, list[str]]], count: int) -> list[Push]:
+    """Everyone in turn, confirming on odd rounds and declining on even ones."""
+    from core.cards import out_track_id
+
+    people = [(staff_id, shift_id) for shift_id, staff_ids in rosters for staff_id in staff_ids]
+    pushes: list[Push] = []
+    for index, (staff_id, shift_id) in zip(range(count), itertools.cycle(people)):
+        action = "decline" if (index // len(people)) % 2 else "confirm"
+        card = out_track_id("confirm", shift_id)
+        params = {"action": action, "shift_id": shift_id}
+        pushes.append(partial(sandbox.tap_card, staff_id, card, params))
+    return pushes
+
+
+async def _bare(
+    sandbox: Sandbox, rosters: list[tuple[int, list[str]]], messages: int, taps: int
+) -> tuple[Burst, Burst]:
+    bare = BareSdk(CLIENT_ID, CLIENT_SECRET)
+    connected = sandbox.connection_count
+    bare.start()
+    await sandbox.wait_until(lambda: sandbox.connection_count > connected, timeout=30)
+    try:
+        group = sandbox.add_group(title="bare", members=[SENDER])
+        chat = await _burst(
+            sandbox,
+            "bare SDK, messages at once",
+            _messages(sandbox, group.conversation_id, messages),
+        )
+        tapped = await _burst(sandbox, "bare SDK, taps at once", _taps(sandbox, rosters, taps))
+    finally:
+        await asyncio.to_thread(bare.stop)
+        await sandbox.wait_until(lambda: sandbox.connection_count == connected, timeout=30)
+    return chat, tapped
+
+
+async def run_bursts(messages: int, taps: int) -> None:
+    async with bot_on_sandbox(card_template_id=TEMPLATE_ID) as (sandbox, app):
+        from bot.stream import ACK_DEADLINE_SECONDS, CARD_ACK_DEADLINE_SECONDS
+
+        sandbox.add_user(nick="Burst", staff_id=SENDER)
+        rosters = await set_up_rosters(sandbox, app)
+        await deliver_confirm_cards(sandbox, app, [shift_id for shift_id, _ in rosters])
+        await app.wait_until_outbox_empty()
+        print(
+            f"bursts through the sandbox (SQLite file): {messages} messages, {taps} taps at once;"
+            f" the bot's ACK deadlines {ACK_DEADLINE_SECONDS:g} s (messages),"
+            f" {CARD_ACK_DEADLINE_SECONDS:g} s (taps)"
+        )
+        bare_chat, bare_taps = await _bare(sandbox, rosters, messages, taps)
+
+        group = sandbox.add_group(title="bot", members=[SENDER])
+        chat = await _burst(
+            sandbox, "bot, messages at once", _messages(sandbox, group.conversation_id, messages)
+        )
+        await sandbox.wait_for_messages(messages, group.conversation_id, timeout=600)
+        replies_done = max(reply.at for reply in sandbox.sent_messages(group.conversation_id))
+        chat = Burst(chat.label, chat.pushed_at, chat.acks, replies_done)
+        tapped = await _burst(sandbox, "bot, taps at once", _taps(sandbox, rosters, taps))
+        bare_rate = len(bare_taps.acks) / (max(a.at for a in bare_taps.acks) - bare_taps.pushed_at)
+        steady_rate = bare_rate * STEADY_SHARE
+        steady = await _burst(
+            sandbox,
+            f"bot, taps at {steady_rate:.0f}/s (1/4 bare)",
+            _taps(sandbox, rosters, STEADY_TAPS),
+            every=1 / steady_rate,
+        )
+        for burst in (bare_chat, chat, bare_taps, tapped, steady):
+            print(burst.line())
