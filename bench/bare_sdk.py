@@ -58,3 +58,8 @@ class BareSdk:
         while not self._task.done():
             self._task.cancel()
             await asyncio.sleep(0.2)
+        # What start() left behind: its keepalive pinger and frames in flight.
+        others = asyncio.all_tasks() - {asyncio.current_task()}
+        for task in others:
+            task.cancel()
+        await asyncio.gather(*others, return_exceptions=True)

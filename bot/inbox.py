@@ -28,6 +28,7 @@ from storage.usage import add_usage
 # handful of commits.
 RECEIPT_BATCH = 500
 HANDLING_BATCH = 100
+RECEIPTS_RECENT_SECONDS = 0.05
 
 HandleRow = Callable[[InboxMessage], Awaitable[None]]
 
@@ -103,8 +104,14 @@ class Inbox:
         """Handle the oldest unhandled rows, in order, each in its own transaction; how many."""
         async with self._sessions() as session:
             rows = await unhandled_messages(session=session, limit=HANDLING_BATCH)
+        loop = asyncio.get_running_loop()
         for row in rows:
+            started = loop.time()
             await self._handle(row)
+            if loop.time() - self._receipts.last_submit_at < RECEIPTS_RECENT_SECONDS:
+                # Frames are arriving: give them as much time as this answer took, so that their
+                # ACKs stay prompt while answers still progress at half speed or better.
+                await asyncio.sleep(loop.time() - started)
         return len(rows)
 
     async def unhandled(self) -> int:

@@ -25,7 +25,7 @@ import dingtalk_stream
 import websockets
 from dingtalk_stream import AckMessage, CallbackHandler, CallbackMessage, SystemMessage
 
-from bot.dispatch import Outcome
+from bot.dispatch import CARD_ACK_DEADLINE_SECONDS, Outcome
 from core.clock import Clock
 from core.incoming import CardTap, ChatMessage, MalformedFrame, parse_card_tap, parse_chat_message
 from core.settings import DingTalkSettings
@@ -35,9 +35,8 @@ log = logging.getLogger(__name__)
 MESSAGE_TOPIC = "/v1.0/im/bot/messages/get"
 CARD_TOPIC = "/v1.0/card/instances/callback"
 # DingTalk wants stream pushes ACKed within 3 s and card callbacks within 2 s; leave room for the
-# trip back.
+# trip back. (The card one is the dispatcher's, which orders taps by it.)
 ACK_DEADLINE_SECONDS = 2.5
-CARD_ACK_DEADLINE_SECONDS = 1.5
 MAX_RECONNECT_DELAY_SECONDS = 60.0
 
 MessageCallback = Callable[[ChatMessage], Coroutine[Any, Any, Outcome]]
