@@ -144,32 +144,38 @@ class Dispatcher:
         """A button tap: the roster change and its dedup record committed before the ACK, which
         carries the card's new public status and the tapper's own.
 
-        Taps arriving together share one transaction (a savepoint each): under a burst the
-        database commits once per batch instead of once per tap. Under overload, taps still
-        within their ACK deadline go first; the late ones (their ACK says busy, DingTalk
-        redelivers them) are still applied, after.
+        Taps arriving together share one transaction (each tap's handler in its savepoint):
+        under a burst the database commits once per batch instead of once per tap. Under
+        overload, taps still within their ACK deadline go first; the late ones (their ACK says
+        busy, DingTalk redelivers them) are still applied, after.
         """
         deadline = asyncio.get_running_loop().time() + CARD_ACK_DEADLINE_SECONDS
         return await self._tap_batches.submit(tap, deadline=deadline)
 
     async def _write_taps(self, taps: Sequence[CardTap]) -> list[Outcome | Exception]:
         now = self._clock.now()
+        month = month_of(now, self._settings.org.zone)
         try:
             async with self._sessions.begin() as session:
-                answers = [await self._tap_in_savepoint(session, tap, now=now) for tap in taps]
-                first_deliveries = sum(1 for answer in answers if isinstance(answer, _FirstTap))
-                if first_deliveries:
-                    await add_usage(
-                        session=session,
-                        month=month_of(now, self._settings.org.zone),
-                        stream_deliveries=first_deliveries,
-                    )
+                # A write first: on SQLite it takes the write lock for the whole batch. A read
+                # first would take a snapshot that another commit can make stale, failing the
+                # batch's first write at once ("database is locked") instead of waiting.
+                await add_usage(session=session, month=month, stream_deliveries=len(taps))
+                answers = [await self._tap_in_batch(session, tap, now=now) for tap in taps]
+                repeated = sum(1 for answer in answers if not isinstance(answer, _FirstTap))
+                if repeated:
+                    await add_usage(session=session, month=month, stream_deliveries=-repeated)
+        except DuplicateEvent:
+            if len(taps) == 1:
+                # The other delivery's transaction answers the tap; this ACK changes nothing.
+                return [Outcome(ack=UNCHANGED_CARD)]
+            return [await self._write_tap_alone(tap) for tap in taps]
         except Exception:
             if len(taps) == 1:
                 raise
             # Nothing of the batch was written: each tap again in its own transaction, so one
-            # that cannot commit does not take the others down.
-            log.warning("a batch of taps failed to commit; retrying each alone", exc_info=True)
+            # that cannot be applied does not take the others down.
+            log.warning("a batch of taps failed; retrying each alone", exc_info=True)
             return [await self._write_tap_alone(tap) for tap in taps]
         self._on_committed()
         return [answer.outcome if isinstance(answer, _FirstTap) else answer for answer in answers]
@@ -178,40 +184,31 @@ class Dispatcher:
         try:
             [answer] = await self._write_taps([tap])
         except Exception as error:  # the ACK reports it for this tap alone
+            log.exception("card tap failed", extra={"event_id": tap.event_id})
             return error
         return answer
 
-    async def _tap_in_savepoint(
+    async def _tap_in_batch(
         self, session: AsyncSession, tap: CardTap, *, now: datetime
-    ) -> _FirstTap | Outcome | Exception:
+    ) -> _FirstTap | Outcome:
+        """One tap in its batch's transaction; its dedup record is written with its answer, so
+        a delivery of the same tap later in the batch finds it."""
         key = f"tap:{tap.event_id}"
-        # Looked up before the savepoint: on SQLite the savepoint opens the transaction, and a read
-        # in it before its first write takes a snapshot that another commit can make stale, which
-        # fails that write at once ("database is locked") instead of waiting for the lock.
         processed = await find_processed(session=session, key=key)
         if processed is not None:
             return Outcome(ack=json.loads(processed.ack))
-        try:
-            async with session.begin_nested():
-                event = await record_processed(
-                    session=session, key=key, ack="{}", processed_at=now
-                )
-                volunteer = await find_volunteer(session=session, staff_id=tap.staff_id)
-                result = await self._run_tap(session, tap, now=now, volunteer=volunteer)
-                response = ack_response(
-                    status=result.status,
-                    my_status=result.my_status,
-                    result="ok" if result.accepted else "refused",
-                )
-                event.ack = json.dumps(response)
-                session.add(event)
-                await session.flush()
-        except DuplicateEvent:
-            # The other delivery's transaction answers the tap; this ACK changes nothing.
-            return Outcome(ack=UNCHANGED_CARD)
-        except Exception as error:  # its savepoint is gone; the others go on
-            log.exception("card tap failed", extra={"event_id": tap.event_id})
-            return error
+        volunteer = await find_volunteer(session=session, staff_id=tap.staff_id)
+        result = await self._run_tap(session, tap, now=now, volunteer=volunteer)
+        response = ack_response(
+            status=result.status,
+            my_status=result.my_status,
+            result="ok" if result.accepted else "refused",
+        )
+        # A concurrent delivery (another process) that recorded it first fails this batch,
+        # whose taps are then retried alone: this one then answers as a duplicate.
+        await record_processed(
+            session=session, key=key, ack=json.dumps(response), processed_at=now
+        )
         return _FirstTap(Outcome(ack=response))
 
     async def _run_tap(
