@@ -3,14 +3,15 @@
 One run, one sandbox, SQLite file. First the dingtalk-stream SDK on its own (``bench/bare_sdk.py``:
 the SDK's own ``start()`` with handlers that only ACK) takes the bursts, then the bot does:
 
-- messages: ``--messages`` @-messages pushed at once into one group; messages ACKed per second
-  (from the first push to the last ACK), ACK latency p50 / p99, ``busy`` ACKs (the bot had not
-  answered within its ACK deadline, so DingTalk would redeliver), and for the bot the time until
-  every reply had reached the sandbox;
-- taps: the 320 volunteers of ``bench/taps.py``'s organisation tapping Confirm / Can't make it in
-  turn (each tap is a real write: its dedup record, and the roster changes back and forth),
-  ``--taps`` taps pushed at once; taps ACKed per second, p50 / p99, ``busy``; then the bot again
-  with taps arriving steadily at a quarter of the bare SDK's flood rate.
+- messages: ``--messages`` @-messages pushed at once into one group; messages ACKed with 200 per
+  second (from the first push to the last such ACK), ACK latency p50 / p99, ``busy`` ACKs (the bot
+  had not committed the frame within its ACK deadline, so DingTalk would redeliver), and for the
+  bot the time until every reply had reached the sandbox;
+- taps: the 320 volunteers of ``bench/taps.py``'s organisation tapping Confirm in turn (each tap
+  writes its dedup record, the volunteer's assignment and the usage counter, and is answered
+  with the card's new status), ``--taps`` taps pushed at once; taps ACKed with 200 per second,
+  p50 / p99, ``busy``; then, once the bot has applied the flood, the bot again with taps arriving
+  steadily for 5 s at a quarter of the bare SDK's rate.
 
 The pushes come from a thread of their own, as fast as the sandbox takes them. Numbers from a
 shared machine vary from run to run; read them side by side, not against a fixed bar.
