@@ -15,6 +15,7 @@ from bot.dispatch import Dispatcher
 from bot.inbox import Inbox
 from bot.outbox import OutboxSender
 from core.clock import Clock, SystemClock
+from core.installation import InstallationTag
 from core.openapi import OpenApiClient
 from core.outgoing import month_of
 from core.router import Router
@@ -83,6 +84,8 @@ class BotApp:
         )
         self.scheduler = build_scheduler(JOBS, self.job_deps, first_run=SystemClock().now())
         self.stopped = False
+        # This database's tag in every card id DingTalk sees (core.cards.wire_id); set by start().
+        self.installation_tag = ""
         # Imported here: the SDK binds DINGTALK_OPENAPI_ENDPOINT when first imported, and callers
         # such as `dingshift demo` set it only after they know the sandbox's port.
         from bot.stream import StreamConnection
@@ -97,11 +100,18 @@ class BotApp:
 
     async def start(self) -> None:
         await upgrade_schema(self.engine)
+        self.installation_tag = await InstallationTag(self.sessions, self.clock).get()
         self._inbox_task = asyncio.create_task(self.inbox.run(), name="inbox-worker")
         self._sender_task = asyncio.create_task(self.outbox.run(), name="outbox-sender")
         self.scheduler.start()
         self.stream.start()
-        log.info("bot started", extra={"api_base": self.settings.dingtalk.api_base})
+        log.info(
+            "bot started",
+            extra={
+                "api_base": self.settings.dingtalk.api_base,
+                "installation": self.installation_tag,
+            },
+        )
 
     async def wait_until_connected(self, within_seconds: float = 15.0) -> None:
         if not await asyncio.to_thread(self.stream.connected.wait, within_seconds):

@@ -1,20 +1,28 @@
-"""``dingshift run | demo | check-config``."""
+"""``dingshift run | demo | check-config | selftest``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import logging
+import os
 import signal
 import sys
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from bot.logs import configure_logging
-from core.settings import DEFAULT_CONFIG_PATH, ConfigError, OrgSettings, Settings, load_settings
+from core.settings import (
+    DEFAULT_CONFIG_PATH,
+    ConfigError,
+    OrgSettings,
+    Settings,
+    load_settings,
+    unknown_environment_variables,
+)
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +38,21 @@ def _parser() -> argparse.ArgumentParser:
     for name, help_text in (
         ("run", "connect to DingTalk and serve the configured organisation"),
         ("check-config", "validate the configuration and say what is wrong, if anything"),
+        ("selftest", "check the DingTalk setup step by step: token, stream, robot, card, tap"),
     ):
         command = commands.add_parser(name, help=help_text)
         command.add_argument(
             "--config", type=Path, default=DEFAULT_CONFIG_PATH, help="TOML file (config.toml)"
         )
+    selftest = commands.choices["selftest"]
+    selftest.add_argument(
+        "--group",
+        help="openConversationId of the group for the test card (default: the first group"
+        " that @-mentions the robot while the self-test waits)",
+    )
+    selftest.add_argument(
+        "--wait", type=float, default=120.0, help="seconds to wait for a tap (default: 120)"
+    )
     demo = commands.add_parser(
         "demo", help="run the bot against the local DingTalk sandbox and print the chat"
     )
@@ -56,12 +74,10 @@ def _aware_moment(value: str) -> datetime:
 
 
 def checked_settings(path: Path) -> Settings:
-    settings = load_settings(path)
-    try:
-        make_url(settings.database.url)
-    except ArgumentError as error:
-        raise ConfigError(f"config error: database.url: {error}") from None
-    return settings
+    """The settings, after warning about environment variables that would be ignored."""
+    for warning in unknown_environment_variables(os.environ):
+        print(warning, file=sys.stderr)  # noqa: T201 - shown to the person setting the bot up
+    return load_settings(path)
 
 
 async def serve(settings: Settings) -> None:
@@ -82,7 +98,8 @@ async def serve(settings: Settings) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command != "check-config":
-        configure_logging(args.log_level or ("WARNING" if args.command == "demo" else "INFO"))
+        quiet = args.command in ("demo", "selftest")
+        configure_logging(args.log_level or ("WARNING" if quiet else "INFO"))
     if args.command == "demo":
         from bot.demo import run_demo
 
@@ -105,6 +122,13 @@ def main(argv: list[str] | None = None) -> int:
             f" time zone {settings.org.timezone}, {len(settings.org.admins)} admin(s)"
         )
         return 0
+    if args.command == "selftest":
+        from bot.selftest import run_selftest
+
+        report = functools.partial(print, flush=True)  # the operator reads it as it runs
+        return asyncio.run(
+            run_selftest(settings, group=args.group, wait_seconds=args.wait, out=report)
+        )
     asyncio.run(serve(settings))
     return 0
 

@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.cards import SHIPPED_CARD_TEMPLATE, out_track_id
+from core.cards import SHIPPED_CARD_TEMPLATE, out_track_id, wire_id
 from core.clock import ManualClock, SystemClock
 from core.outgoing import month_of
 from sandbox import Sandbox, SentMessage
@@ -161,7 +161,9 @@ def _print_new_messages(sandbox: Sandbox, seen: int) -> int:
     return len(sent)
 
 
-def _print_card(sandbox: Sandbox, card_id: str, nicks: dict[str, str]) -> None:
+def _print_card(
+    sandbox: Sandbox, card_id: str, nicks: dict[str, str], *, installation: str
+) -> None:
     card = sandbox.card(card_id)
     if card is None:
         return
@@ -171,7 +173,9 @@ def _print_card(sandbox: Sandbox, card_id: str, nicks: dict[str, str]) -> None:
         heading = f"DingShift → {names} (private card)"
     else:
         mentions = " ".join(f"@{nicks.get(staff_id, staff_id)}" for staff_id in card.at_user_ids)
-        heading = f"DingShift card {card_id} {mentions}"
+        # Shown without the installation's tag, which is new in every run.
+        shown_id = card_id.replace(f"-{installation}-", "-", 1)
+        heading = f"DingShift card {shown_id} {mentions}"
     buttons = " ".join(f"[{button['label']}]" for button in json.loads(card.public["buttons"]))
     print(  # noqa: T201
         f"  {heading}:\n    {card.public['title']}\n"
@@ -179,13 +183,20 @@ def _print_card(sandbox: Sandbox, card_id: str, nicks: dict[str, str]) -> None:
     )
 
 
-def _print_new_private_cards(sandbox: Sandbox, shown: set[str], nicks: dict[str, str]) -> None:
+def _print_new_private_cards(
+    sandbox: Sandbox, shown: set[str], nicks: dict[str, str], *, installation: str
+) -> None:
     """Print the cards delivered into people's chats with the robot that ``shown`` lacks."""
     for card_id, card in sandbox.cards.items():
         private = any(space == "IM_ROBOT" for space, _ in card.spaces)
         if private and card_id not in shown:
             shown.add(card_id)
-            _print_card(sandbox, card_id, nicks)
+            _print_card(sandbox, card_id, nicks, installation=installation)
+
+
+def _confirm_card(app: BotApp, shift_id: int) -> str:
+    """The group's confirm card of ``shift_id``, by its id at DingTalk."""
+    return wire_id(out_track_id("confirm", shift_id), app.installation_tag)
 
 
 def _shift_id(ids: dict[str, object], name: str) -> int:
@@ -222,12 +233,17 @@ async def _lifecycle_scene(
         await app.run_due_work()
         await app.wait_until_outbox_empty()
         seen = _print_new_messages(sandbox, seen)
-        _print_new_private_cards(sandbox, shown, nicks)
+        _print_new_private_cards(sandbox, shown, nicks, installation=app.installation_tag)
         if title.startswith("⏩ 47"):
             for shift in ("first", "one_off"):
-                _print_card(sandbox, out_track_id("confirm", _shift_id(ids, shift)), nicks)
+                _print_card(
+                    sandbox,
+                    _confirm_card(app, _shift_id(ids, shift)),
+                    nicks,
+                    installation=app.installation_tag,
+                )
             for staff_id, shift, action in TAPS:
-                card_id = out_track_id("confirm", _shift_id(ids, shift))
+                card_id = _confirm_card(app, _shift_id(ids, shift))
                 tap = sandbox.tap_card(
                     staff_id, card_id, {"action": action, "shift_id": ids[shift]}
                 )
@@ -238,7 +254,7 @@ async def _lifecycle_scene(
                     f" {view['status']}; {nicks[staff_id]} sees: {view['my_status']}\n"
                 )
             await app.wait_until_outbox_empty()
-            _print_new_private_cards(sandbox, shown, nicks)
+            _print_new_private_cards(sandbox, shown, nicks, installation=app.installation_tag)
 
 
 async def _play(

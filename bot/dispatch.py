@@ -22,6 +22,7 @@ from core.cards import MERGE_BY_KEY, ack_response
 from core.clock import Clock
 from core.commands import Command, CommandSyntaxError, parse_command
 from core.incoming import CardTap, ChatMessage, chat_message_from_payload
+from core.installation import InstallationTag
 from core.messages import Language, bilingual, reader_language
 from core.outgoing import month_of, reply_row
 from core.router import (
@@ -34,7 +35,7 @@ from core.router import (
     usage_reply,
 )
 from core.settings import Settings
-from core.taps import TapContext, TapRefused, TapResult, TapRouter
+from core.taps import TapContext, TapIgnored, TapRefused, TapResult, TapRouter
 from planner.permissions import Role
 from storage.database import SessionFactory
 from storage.events import DuplicateEvent, find_processed, record_processed
@@ -86,6 +87,7 @@ class Dispatcher:
         self._commands = commands
         self._taps = taps
         self._on_committed = on_committed
+        self._installation = InstallationTag(sessions, clock)
         self._tap_batches = GroupCommit[CardTap, Outcome](self._write_taps, max_batch=TAP_BATCH)
 
     async def handle_inbox_message(self, row: InboxMessage) -> None:
@@ -155,13 +157,17 @@ class Dispatcher:
     async def _write_taps(self, taps: Sequence[CardTap]) -> list[Outcome | Exception]:
         now = self._clock.now()
         month = month_of(now, self._settings.org.zone)
+        installation = await self._installation.get()
         try:
             async with self._sessions.begin() as session:
                 # A write first: on SQLite it takes the write lock for the whole batch. A read
                 # first would take a snapshot that another commit can make stale, failing the
                 # batch's first write at once ("database is locked") instead of waiting.
                 await add_usage(session=session, month=month, stream_deliveries=len(taps))
-                answers = [await self._tap_in_batch(session, tap, now=now) for tap in taps]
+                answers = [
+                    await self._tap_in_batch(session, tap, installation=installation, now=now)
+                    for tap in taps
+                ]
                 repeated = sum(1 for answer in answers if not isinstance(answer, _FirstTap))
                 if repeated:
                     await add_usage(session=session, month=month, stream_deliveries=-repeated)
@@ -189,7 +195,7 @@ class Dispatcher:
         return answer
 
     async def _tap_in_batch(
-        self, session: AsyncSession, tap: CardTap, *, now: datetime
+        self, session: AsyncSession, tap: CardTap, *, installation: str, now: datetime
     ) -> _FirstTap | Outcome:
         """One tap in its batch's transaction; its dedup record is written with its answer, so
         a delivery of the same tap later in the batch finds it."""
@@ -198,11 +204,17 @@ class Dispatcher:
         if processed is not None:
             return Outcome(ack=json.loads(processed.ack))
         volunteer = await find_volunteer(session=session, staff_id=tap.staff_id)
-        result = await self._run_tap(session, tap, now=now, volunteer=volunteer)
-        response = ack_response(
-            status=result.status,
-            my_status=result.my_status,
-            result="ok" if result.accepted else "refused",
+        result = await self._run_tap(
+            session, tap, installation=installation, now=now, volunteer=volunteer
+        )
+        response = (
+            UNCHANGED_CARD
+            if result is None
+            else ack_response(
+                status=result.status,
+                my_status=result.my_status,
+                result="ok" if result.accepted else "refused",
+            )
         )
         # A concurrent delivery (another process) that recorded it first fails this batch,
         # whose taps are then retried alone: this one then answers as a duplicate.
@@ -212,13 +224,22 @@ class Dispatcher:
         return _FirstTap(Outcome(ack=response))
 
     async def _run_tap(
-        self, session: AsyncSession, tap: CardTap, *, now: datetime, volunteer: Volunteer | None
-    ) -> TapResult:
+        self,
+        session: AsyncSession,
+        tap: CardTap,
+        *,
+        installation: str,
+        now: datetime,
+        volunteer: Volunteer | None,
+    ) -> TapResult | None:
+        """The tap's result; None for a tap on a card that is not ours, which changes nothing."""
         language = self._language_of(volunteer)
         try:
             # A savepoint, so that a tap refused or failing half-way leaves nothing behind.
             async with session.begin_nested():
-                spec, card = await self._taps.admit(tap, session=session, volunteer=volunteer)
+                spec, card = await self._taps.admit(
+                    tap, installation=installation, session=session, volunteer=volunteer
+                )
                 context = TapContext(
                     session=session,
                     tap=tap,
@@ -229,6 +250,12 @@ class Dispatcher:
                     language=language,
                 )
                 return await spec.handler(context)
+        except TapIgnored:
+            log.warning(
+                "tap on a card of another installation ignored",
+                extra={"out_track_id": tap.out_track_id, "installation": installation},
+            )
+            return None
         except TapRefused as refused:
             return TapResult.refusal(language, refused.message_key, **refused.params)
         except Exception:

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from core.cards import wire_id
 from core.clock import Clock
+from core.installation import InstallationTag
 from core.openapi import DingTalkError, OpenApiClient
 from core.outgoing import (
     CardDelivery,
@@ -25,14 +27,18 @@ from core.outgoing import (
     OutgoingMessage,
     ReplyMessage,
     UnreadableRow,
+    fallback_row,
     month_of,
     outgoing_message,
+    redelivery_rows,
 )
 from core.settings import Settings
 from storage.database import SessionFactory
 from storage.models import OutboxMessage, OutboxStatus
 from storage.outbox import (
     due_messages,
+    enqueue,
+    mark_card_created,
     mark_given_up,
     mark_sent,
     next_attempt_at,
@@ -103,6 +109,7 @@ class OutboxSender:
         self._limiter = RateLimiter(settings.limits.outbound_per_second)
         self._wakeup = asyncio.Event()
         self._stopping = False
+        self._installation = InstallationTag(sessions, clock)
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -162,7 +169,7 @@ class OutboxSender:
             return
         await self._limiter.wait()
         try:
-            delivery = await self._send(message, now, row.id)
+            delivery = await self._send(message, now, row)
         except DingTalkError as error:
             await self._failed(row, error)
             return
@@ -221,32 +228,92 @@ class OutboxSender:
             extra={"outbox_id": row.id, "attempts": attempts, "retry": retry, "error": str(error)},
         )
 
-    async def _send(self, message: OutgoingMessage, now: datetime, outbox_id: int) -> Delivery:
-        """Deliver ``message``; returns what it cost and DingTalk's read-tracking key."""
+    async def _send(self, message: OutgoingMessage, now: datetime, row: OutboxMessage) -> Delivery:
+        """Deliver ``message``, read from ``row``; returns what it cost and DingTalk's
+        read-tracking key."""
+        assert row.id is not None
         match message:
             case CardDelivery():
-                return await self._deliver_card(message)
+                return await self._deliver_card(message, row)
             case CardUpdate():
                 return await self._update_card(message)
             case ReplyMessage():
-                return await self._reply(message, now, outbox_id)
+                return await self._reply(message, now, row.id)
             case GroupMessage():
                 return await self._to_group(message.conversation_id, _markdown(message))
 
-    async def _deliver_card(self, card: CardDelivery) -> Delivery:
-        await self._client.create_and_deliver_card(
-            out_track_id=card.out_track_id,
-            public=card.public,
-            private=card.private,
-            conversation_id=card.conversation_id,
-            mentions=card.mentions,
-            staff_ids=() if card.conversation_id else card.user_ids,
-        )
+    async def _deliver_card(self, card: CardDelivery, row: OutboxMessage) -> Delivery:
+        """Create and deliver a card under this installation's id for it; a space DingTalk
+        reports as missed gets a row of its own (:meth:`_redeliver_card`)."""
+        assert row.id is not None
+        if card.redelivery:
+            return await self._redeliver_card(card, attempts=row.attempts)
+        tried_before = row.attempts > 0 or row.card_created_at is not None
+        if not tried_before:
+            async with self._sessions.begin() as session:
+                await mark_card_created(session=session, message_id=row.id, now=self._clock.now())
+        try:
+            missed = await self._client.create_and_deliver_card(
+                out_track_id=await self._wire_id(card.out_track_id),
+                public=card.public,
+                private=card.private,
+                conversation_id=card.conversation_id,
+                mentions=card.mentions,
+                staff_ids=() if card.conversation_id else card.user_ids,
+            )
+        except DingTalkError as error:
+            if not error.card_already_exists:
+                raise
+            if tried_before:
+                # An earlier attempt of this row created it: its answer was lost, or the bot
+                # stopped before recording it.
+                log.info("card already created by an earlier attempt", extra={"outbox_id": row.id})
+                return Delivery(metered=1)
+            log.exception(
+                "card id already taken at DingTalk; the card was not sent",
+                extra={"outbox_id": row.id, "out_track_id": card.out_track_id},
+            )
+            raise
+        if missed:
+            log.warning(
+                "card not delivered to some spaces; each is retried on its own row",
+                extra={"outbox_id": row.id, "spaces": missed},
+            )
+            async with self._sessions.begin() as session:
+                for again in redelivery_rows(card, missed, now=self._clock.now()):
+                    await enqueue(session=session, message=again)
         return Delivery(metered=1)
+
+    async def _redeliver_card(self, card: CardDelivery, *, attempts: int) -> Delivery:
+        """One missed space, again; when its last attempt misses too, the row fails (so the
+        health view counts it) and the card's words go as a robot message instead."""
+        missed = await self._client.deliver_card(
+            out_track_id=await self._wire_id(card.out_track_id),
+            conversation_id=card.conversation_id,
+            staff_ids=card.user_ids,
+        )
+        if not missed:
+            return Delivery(metered=1)
+        last_attempt = attempts + 1 >= self._settings.limits.outbox_max_attempts
+        if last_attempt:
+            async with self._sessions.begin() as session:
+                await enqueue(session=session, message=fallback_row(card, now=self._clock.now()))
+        # Not really a server error; 503 makes it retried with backoff like one.
+        raise DingTalkError(
+            400 if last_attempt else 503,
+            "deliverResults",
+            f"card {card.out_track_id} not delivered to {', '.join(missed)}"
+            + ("; sent as a robot message instead" if last_attempt else ""),
+        )
+
+    async def _wire_id(self, card_id: str) -> str:
+        return wire_id(card_id, await self._installation.get())
 
     async def _update_card(self, update: CardUpdate) -> Delivery:
         await self._client.update_card(
-            out_track_id=update.out_track_id, public=update.public, private=update.private
+            out_track_id=await self._wire_id(update.out_track_id),
+            public=update.public,
+            private=update.private,
         )
         return Delivery(metered=1)
 
@@ -257,6 +324,12 @@ class OutboxSender:
             and reply.session_webhook_expires_at is not None
             and reply.session_webhook_expires_at - WEBHOOK_SAFETY_MARGIN > now
         )
+        if webhook_alive and not self._client.trusts_session_webhook(reply.session_webhook or ""):
+            log.warning(
+                "session webhook not on DingTalk's hosts; using the OpenAPI",
+                extra={"outbox_id": outbox_id, "webhook": reply.session_webhook},
+            )
+            webhook_alive = False
         if webhook_alive:
             assert reply.session_webhook is not None
             try:

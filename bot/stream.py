@@ -5,6 +5,9 @@ This is the only module that imports ``dingtalk_stream``. The SDK opens the conn
 loop ourselves because 0.24.3's ``start()`` swallows cancellation, reconnects with fixed delays
 and ACKs to whichever socket is newest. Frames are handed to the application's loop with
 ``run_coroutine_threadsafe`` and the ACK is built from the handler's :class:`Outcome`.
+
+The websocket, like the SDK's ``requests``, goes through ``HTTPS_PROXY``/``HTTP_PROXY`` unless
+``NO_PROXY`` names the host.
 """
 
 from __future__ import annotations
@@ -27,17 +30,31 @@ from dingtalk_stream import AckMessage, CallbackHandler, CallbackMessage, System
 
 from bot.dispatch import CARD_ACK_DEADLINE_SECONDS, Outcome
 from core.clock import Clock
-from core.incoming import CardTap, ChatMessage, MalformedFrame, parse_card_tap, parse_chat_message
+from core.incoming import (
+    CardTap,
+    ChatMessage,
+    MalformedFrame,
+    StreamFrame,
+    UnreadableFrame,
+    parse_card_tap,
+    parse_chat_message,
+    read_stream_frame,
+)
 from core.settings import DingTalkSettings
 
 log = logging.getLogger(__name__)
 
 MESSAGE_TOPIC = "/v1.0/im/bot/messages/get"
 CARD_TOPIC = "/v1.0/card/instances/callback"
+SYSTEM_PING_TOPIC = "ping"
 # DingTalk wants stream pushes ACKed within 3 s and card callbacks within 2 s; leave room for the
 # trip back. (The card one is the dispatcher's, which orders taps by it.)
 ACK_DEADLINE_SECONDS = 2.5
 MAX_RECONNECT_DELAY_SECONDS = 60.0
+# The watchdog waits at least this many of DingTalk's observed ping intervals.
+IDLE_PING_INTERVALS = 3
+# A SYSTEM ping interval is logged again when it moves by more than this fraction.
+PING_INTERVAL_CHANGE = 0.25
 
 MessageCallback = Callable[[ChatMessage], Coroutine[Any, Any, Outcome]]
 TapCallback = Callable[[CardTap], Coroutine[Any, Any, Outcome]]
@@ -143,8 +160,16 @@ class StreamConnection:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dingtalk-open")
         self._in_flight: set[asyncio.Task[None]] = set()
         self._last_frame_at = 0.0
+        self._last_system_ping_at: float | None = None
+        self._last_system_ping_interval: float | None = None
+        self._logged_ping_interval: float | None = None
         self.connected = threading.Event()
         self.connections_opened = 0
+
+    @property
+    def last_system_ping_interval(self) -> float | None:
+        """Seconds between DingTalk's two latest SYSTEM pings on one connection; None before."""
+        return self._last_system_ping_interval
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -248,15 +273,22 @@ class StreamConnection:
         """Read frames until the socket closes; True for a clean close (reconnect at once)."""
         assert self._stopping is not None
         uri = f"{connection['endpoint']}?ticket={quote_plus(connection['ticket'])}"
-        async with websockets.connect(uri, proxy=None) as websocket:
+        # Websocket pings find a dead connection (no pong within the timeout closes it, 1011).
+        async with websockets.connect(
+            uri,
+            proxy=True,
+            ping_interval=self._settings.stream_ping_interval_seconds,
+            ping_timeout=self._settings.stream_ping_timeout_seconds,
+        ) as websocket:
             self.connections_opened += 1
             self.connected.set()
             self._last_frame_at = asyncio.get_running_loop().time()
+            self._last_system_ping_at = None
             supervisor = asyncio.create_task(self._supervise(websocket))
             try:
                 async for raw in websocket:
                     self._last_frame_at = asyncio.get_running_loop().time()
-                    task = asyncio.create_task(self._route(client, websocket, json.loads(raw)))
+                    task = asyncio.create_task(self._route(client, websocket, raw))
                     self._in_flight.add(task)
                     task.add_done_callback(self._in_flight.discard)
             except websockets.exceptions.ConnectionClosedError as error:
@@ -269,38 +301,87 @@ class StreamConnection:
         return True
 
     async def _supervise(self, websocket: Any) -> None:
-        """Close the socket when asked to stop, or when DingTalk has gone quiet for too long.
+        """Close the socket when asked to stop, or when DingTalk's SYSTEM pings have stopped.
 
-        A connection can stay ESTABLISHED while nothing arrives any more (reported against the
-        SDK); DingTalk pings every 20-30 s, so a long silence means reconnect.
+        A connection can stay ESTABLISHED, even answer websocket pings, while nothing arrives
+        any more (reported against the SDK). DingTalk is reported to send a SYSTEM ping every
+        20-30 s (unverified), so once one has come on this connection, silence for
+        ``stream_idle_seconds`` (or three observed ping intervals, if longer) means reconnect.
+        Before the first one a quiet connection is left alone: websocket pings find a dead one.
         """
         loop = asyncio.get_running_loop()
-        idle_limit = self._settings.stream_idle_seconds
-        while not await self._pause(min(idle_limit / 4, 5.0)):
-            if loop.time() - self._last_frame_at > idle_limit:
+        while not await self._pause(min(self._settings.stream_idle_seconds / 4, 5.0)):
+            idle_limit = self._idle_limit()
+            if idle_limit is not None and loop.time() - self._last_frame_at > idle_limit:
                 log.warning("no frame from DingTalk for %.0f s; reconnecting", idle_limit)
                 break
+        if self._in_flight:
+            # Frames being handled get their ACK on this socket before it closes.
+            await asyncio.wait(self._in_flight, timeout=ACK_DEADLINE_SECONDS)
         await websocket.close()
 
-    async def _route(self, client: Any, websocket: Any, frame: dict[str, Any]) -> None:
-        """Handle one frame and ACK it on the socket it came from."""
-        kind = frame.get("type")
-        if kind == SystemMessage.TYPE:
-            system = SystemMessage.from_dict(frame)
-            await self._ack(websocket, await client.system_handler.raw_process(system))
-            if system.headers.topic == SystemMessage.TOPIC_DISCONNECT:
-                log.info("DingTalk asked to reconnect", extra={"data": system.data})
-                await websocket.close()
+    def _idle_limit(self) -> float | None:
+        if self._last_system_ping_at is None:
+            return None
+        observed = IDLE_PING_INTERVALS * (self._last_system_ping_interval or 0.0)
+        return max(self._settings.stream_idle_seconds, observed)
+
+    def _saw_system_ping(self) -> None:
+        now = asyncio.get_running_loop().time()
+        previous, self._last_system_ping_at = self._last_system_ping_at, now
+        if previous is None:
             return
-        if kind != CallbackMessage.TYPE:
-            log.warning("ignored stream frame", extra={"type": kind})
+        interval = self._last_system_ping_interval = now - previous
+        logged = self._logged_ping_interval
+        if logged is None or abs(interval - logged) > PING_INTERVAL_CHANGE * logged:
+            # So that a real deployment shows how often DingTalk pings.
+            log.info("DingTalk sends a SYSTEM ping every %.1f s", interval)
+            self._logged_ping_interval = interval
+
+    async def _route(self, client: Any, websocket: Any, raw: str | bytes) -> None:
+        """Answer one frame on the socket it came from, or skip it with a warning; never raises:
+        a frame DingTalk (or anyone) got wrong must not cost the connection."""
+        try:
+            frame = read_stream_frame(raw)
+        except UnreadableFrame as error:
+            log.warning(
+                "unreadable stream frame",
+                extra={"frame_id": error.message_id, "error": str(error)},
+            )
+            if error.message_id is not None:
+                refusal = _ack_message(
+                    error.message_id, AckMessage.STATUS_BAD_REQUEST, "malformed frame"
+                )
+                await self._ack(websocket, refusal)
             return
-        callback = CallbackMessage.from_dict(frame)
-        handler = client.callback_handler_map.get(callback.headers.topic)
+        try:
+            ack = await self._answer(client, frame)
+        except Exception:
+            log.exception("stream frame handling failed", extra={"frame_id": frame.message_id})
+            ack = _ack_message(frame.message_id, AckMessage.STATUS_SYSTEM_EXCEPTION, "error")
+        await self._ack(websocket, ack)
+        if frame.type == SystemMessage.TYPE and frame.topic == SystemMessage.TOPIC_DISCONNECT:
+            log.info("DingTalk asked to reconnect", extra={"data": dict(frame.data)})
+            await websocket.close()
+
+    async def _answer(self, client: Any, frame: StreamFrame) -> Any:
+        if frame.type == SystemMessage.TYPE:
+            if frame.topic == SYSTEM_PING_TOPIC:
+                self._saw_system_ping()
+            return await client.system_handler.raw_process(_sdk_message(SystemMessage(), frame))
+        handler = None
+        if frame.type == CallbackMessage.TYPE:
+            handler = client.callback_handler_map.get(frame.topic)
         if handler is None:
-            log.warning("no handler for topic", extra={"topic": callback.headers.topic})
-            return
-        await self._ack(websocket, await handler.raw_process(callback))
+            # Answered so that it is not pushed again; what DingTalk does with a 404 ACK is
+            # undocumented (unverified).
+            log.warning(
+                "no handler for stream frame", extra={"type": frame.type, "topic": frame.topic}
+            )
+            return _ack_message(
+                frame.message_id, AckMessage.STATUS_NOT_IMPLEMENT, "not subscribed"
+            )
+        return await handler.raw_process(_sdk_message(CallbackMessage(), frame))
 
     @staticmethod
     async def _ack(websocket: Any, ack: Any) -> None:
@@ -308,3 +389,21 @@ class StreamConnection:
             await websocket.send(json.dumps(ack.to_dict()))
         except websockets.exceptions.ConnectionClosed:
             log.warning("ACK lost: the connection closed first")
+
+
+def _sdk_message(message: Any, frame: StreamFrame) -> Any:
+    """``frame`` as the SDK's message object (a ``SystemMessage`` or ``CallbackMessage``); its
+    own ``from_dict`` raises on a wrong header type."""
+    message.headers.message_id = frame.message_id
+    message.headers.topic = frame.topic
+    message.data = dict(frame.data)
+    return message
+
+
+def _ack_message(message_id: str, code: int, reason: str) -> Any:
+    ack = AckMessage()
+    ack.code = code
+    ack.headers.message_id = message_id
+    ack.headers.content_type = "application/json"
+    ack.message = reason
+    return ack

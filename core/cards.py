@@ -1,10 +1,17 @@
 """Interactive cards (the card platform, ``createAndDeliver`` with ``callbackType`` STREAM).
 
 One template serves every card (core/dingshift-card-template.json); this module fills
-its variables. Every value is a string of at most 1 KB of UTF-8, as DingTalk requires; longer
-bodies are cut and point to a command. Card ids are chosen here, deterministically, so that a
-retried delivery is recognisably the same card: ``ds-<kind>-<shift_id>[-<suffix>]``, the suffix
-naming whom it is for (a staffId, or a language for a card shared by several people).
+its variables (:func:`card_variables`). Every value is a string of at most 1 KB of UTF-8, as
+DingTalk requires ("1 KB" is not said to be bytes or characters: bytes is the safe reading);
+longer bodies are cut and point to a command, longer lists end "… and N more".
+
+Card ids are chosen here, deterministically, so that a retried delivery is recognisably the same
+card. Inside the bot a card is ``ds-<kind>-<shift_id>[-<suffix>]``, the suffix naming whom it
+is for (a staffId, or a language for a card shared by several people). DingTalk keeps one card
+per outTrackId for good and refuses a second (``param.cardAlreadyExist``), so on the wire
+(:func:`wire_id`) the id also carries this installation's tag, generated once per database:
+``ds-<8 hex>-<kind>-<shift_id>[-<suffix>]``. Another organisation's bot, or this one after a
+database reset, then never collides with cards DingTalk already has.
 """
 
 from __future__ import annotations
@@ -12,17 +19,23 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
-from core.messages import Language, text
+from core.messages import Language, join_list, text
 
 SHIPPED_CARD_TEMPLATE = Path(__file__).with_name("dingshift-card-template.json")
 """The card-builder file an organisation imports (docs/setup-dingtalk.md §7); package data, so
 an installed bot and its demo have it too."""
 MAX_VALUE_BYTES = 1024
-MAX_OUT_TRACK_ID = 64
+MAX_WIRE_ID = 64
+"""DingTalk's limit on an outTrackId (``outTrackId.outOfLimit``)."""
+TAG_LENGTH = 8
+MAX_OUT_TRACK_ID = MAX_WIRE_ID - len("-") - TAG_LENGTH
+"""Our ids leave room for the installation tag."""
 MERGE_BY_KEY = {"updateCardDataByKey": True, "updatePrivateDataByKey": True}
 """``cardUpdateOptions`` for every update: without it DingTalk replaces all card data."""
 
@@ -33,6 +46,15 @@ _KIND = r"[a-z0-9_]+"
 _CARD_ID = re.compile(
     rf"ds-(?P<kind>{_KIND})-(?P<shift_id>0|[1-9][0-9]*)(?:-(?P<suffix>.+))?", re.DOTALL
 )
+
+
+_TAG = re.compile(rf"[0-9a-f]{{{TAG_LENGTH}}}")
+_WIRE_ID = re.compile(rf"ds-(?P<tag>[0-9a-f]{{{TAG_LENGTH}}})-(?P<rest>.+)", re.DOTALL)
+
+
+def new_installation_tag() -> str:
+    """Eight random hex digits: 4 billion values, so two installations practically never meet."""
+    return secrets.token_hex(TAG_LENGTH // 2)
 
 
 @dataclass(frozen=True)
@@ -67,6 +89,39 @@ def parse_out_track_id(card_id: str) -> CardId | None:
     )
 
 
+def wire_id(card_id: str, installation: str) -> str:
+    """``ds-confirm-42`` as DingTalk knows it: ``ds-<installation>-confirm-42``."""
+    if not _TAG.fullmatch(installation):
+        raise ValueError(f"installation tag {installation!r} is not {TAG_LENGTH} hex digits")
+    if parse_out_track_id(card_id) is None:
+        raise ValueError(f"{card_id!r} is not one of our card ids")
+    tagged = f"ds-{installation}-{card_id.removeprefix('ds-')}"
+    assert len(tagged) <= MAX_WIRE_ID, tagged  # out_track_id leaves room for the tag
+    return tagged
+
+
+class Origin(StrEnum):
+    """Whose card a tap came from, read from its outTrackId alone."""
+
+    OURS = "ours"
+    UNTAGGED = "untagged"
+    """Our form from before installation tags (or a copy of it): no tag to prove it is ours."""
+    ELSEWHERE = "elsewhere"
+    """Another installation's tag (a second organisation, or this one before a database reset),
+    or an id no DingShift made."""
+
+
+def card_of(wire: str, installation: str) -> tuple[Origin, CardId | None]:
+    """The card behind outTrackId ``wire``, only when it carries ``installation``'s tag."""
+    tagged = _WIRE_ID.fullmatch(wire)
+    if tagged is not None and tagged["tag"] == installation:
+        card = parse_out_track_id(f"ds-{tagged['rest']}")
+        return (Origin.OURS, card) if card is not None else (Origin.ELSEWHERE, None)
+    if tagged is None and parse_out_track_id(wire) is not None:
+        return Origin.UNTAGGED, None
+    return Origin.ELSEWHERE, None
+
+
 def fit(value: str, more: str = "…") -> str:
     """``value`` cut to the 1 KB DingTalk allows, ending with ``more`` when cut."""
     if len(value.encode()) <= MAX_VALUE_BYTES:
@@ -74,6 +129,26 @@ def fit(value: str, more: str = "…") -> str:
     budget = MAX_VALUE_BYTES - len(more.encode())
     cut = value.encode()[:budget].decode(errors="ignore")
     return cut + more
+
+
+def fit_list(items: Sequence[str], language: Language, budget: int = MAX_VALUE_BYTES // 2) -> str:
+    """``items`` joined as a sentence in at most ``budget`` bytes: as many as fit, then
+    "… and N more", so a long list of names leaves room for the rest of a card's body."""
+    for shown in range(len(items), -1, -1):
+        hidden = len(items) - shown
+        parts = list(items[:shown])
+        if hidden:
+            parts.append(text("card.and_more", language, count=hidden))
+        joined = join_list(parts, language)
+        if len(joined.encode()) <= budget or shown == 0:
+            return fit(joined)
+    raise AssertionError("unreachable: shown == 0 returns")  # pragma: no cover
+
+
+def card_variables(values: Mapping[str, str], more: str = "…") -> dict[str, str]:
+    """The one place card variables are made wire-ready: each value cut to DingTalk's 1 KB,
+    ``more`` ending a value that was cut."""
+    return {name: fit(value, more) for name, value in values.items()}
 
 
 @dataclass(frozen=True)
@@ -105,10 +180,10 @@ class Card:
             for button in self.buttons
         ]
         return {
-            "title": fit(self.title),
-            "body": fit(self.body, more),
-            "status": fit(self.status),
+            **card_variables({"title": self.title, "status": self.status}),
+            **card_variables({"body": self.body}, more),
             "shift_id": str(self.shift_id),
+            # Our own labels, at most three buttons: far under 1 KB, and never cut (JSON).
             "buttons": json.dumps(buttons, ensure_ascii=False),
         }
 
@@ -119,7 +194,7 @@ def status_line(confirmed: int, headcount: int, language: Language) -> str:
 
 def private_status(my_status: str, result: str = "ok") -> dict[str, str]:
     """The tapper's own variables; ``last_result`` drives the template's success toast."""
-    return {"my_status": fit(my_status), "last_result": result}
+    return card_variables({"my_status": my_status, "last_result": result})
 
 
 def ack_response(*, status: str | None, my_status: str, result: str = "ok") -> dict[str, object]:
@@ -129,5 +204,5 @@ def ack_response(*, status: str | None, my_status: str, result: str = "ok") -> d
         "userPrivateData": {"cardParamMap": private_status(my_status, result)},
     }
     if status is not None:
-        response["cardData"] = {"cardParamMap": {"status": fit(status)}}
+        response["cardData"] = {"cardParamMap": card_variables({"status": status})}
     return response

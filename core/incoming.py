@@ -21,6 +21,55 @@ class MalformedFrame(ValueError):
     pass
 
 
+class UnreadableFrame(MalformedFrame):
+    """A stream frame whose envelope is wrong; ``message_id`` is set when an ACK can name it."""
+
+    def __init__(self, reason: str, message_id: str | None = None) -> None:
+        super().__init__(reason)
+        self.message_id = message_id
+
+
+@dataclass(frozen=True)
+class StreamFrame:
+    """The envelope of one websocket frame: ``{"type", "headers": {...}, "data": "<JSON>"}``."""
+
+    type: str
+    message_id: str
+    topic: str
+    data: Mapping[str, Any]
+    """``data`` decoded; DingTalk sends it as a string holding a JSON object."""
+
+
+def read_stream_frame(raw: str | bytes) -> StreamFrame:
+    """One websocket message -> :class:`StreamFrame`, or :class:`UnreadableFrame` saying why.
+
+    Only a frame with a string ``messageId`` can be answered, so that is checked first.
+    """
+    try:
+        frame = json.loads(raw)
+    except (ValueError, TypeError) as error:  # also bytes that are not UTF-8
+        raise UnreadableFrame(f"not JSON: {error}") from error
+    if not isinstance(frame, dict):
+        raise UnreadableFrame(f"not a JSON object but {type(frame).__name__}")
+    headers = frame.get("headers")
+    if not isinstance(headers, dict):
+        raise UnreadableFrame("no headers object")
+    message_id = headers.get("messageId")
+    if not isinstance(message_id, str) or not message_id:
+        raise UnreadableFrame(f"messageId is not a string: {message_id!r:.40}")
+    kind, topic = frame.get("type"), headers.get("topic")
+    if not isinstance(kind, str) or not isinstance(topic, str) or not topic:
+        raise UnreadableFrame("type or topic missing or not a string", message_id)
+    data = frame.get("data") or "{}"
+    try:
+        decoded = json.loads(data) if isinstance(data, str) else None
+    except ValueError as error:
+        raise UnreadableFrame(f"data is not JSON: {error}", message_id) from error
+    if not isinstance(decoded, dict):
+        raise UnreadableFrame("data is not a JSON object in a string", message_id)
+    return StreamFrame(type=kind, message_id=message_id, topic=topic, data=decoded)
+
+
 @dataclass(frozen=True)
 class Sender:
     dingtalk_id: str
@@ -47,7 +96,10 @@ class ChatMessage:
 def _millis(value: Any) -> datetime | None:
     if value in (None, ""):
         return None
-    return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+    try:
+        return datetime.fromtimestamp(int(value) / 1000, tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError) as error:
+        raise MalformedFrame(f"not a time in milliseconds: {value!r:.40}") from error
 
 
 def _required(data: Mapping[str, Any], key: str) -> str:
@@ -55,6 +107,10 @@ def _required(data: Mapping[str, Any], key: str) -> str:
     if not isinstance(value, str) or not value:
         raise MalformedFrame(f"bot message without {key}")
     return value
+
+
+def _optional_text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def parse_chat_message(data: Mapping[str, Any], received_at: datetime) -> ChatMessage:
@@ -83,7 +139,7 @@ def parse_chat_message(data: Mapping[str, Any], received_at: datetime) -> ChatMe
         ),
         mentioned_staff_ids=mentions,
         text=str(text),
-        session_webhook=data.get("sessionWebhook") or None,
+        session_webhook=_optional_text(data.get("sessionWebhook")),
         session_webhook_expires_at=_millis(data.get("sessionWebhookExpiredTime")),
         sent_at=_millis(data.get("createAt")) or received_at,
     )
@@ -104,7 +160,10 @@ def chat_message_from_payload(payload: Mapping[str, Any]) -> ChatMessage:
     return _CHAT_MESSAGE.validate_python(payload)
 
 
-CardAction = Literal["confirm", "decline", "take", "checkin", "health_ok", "health_report"]
+# ``selftest`` is only on the card of `dingshift selftest`, which answers it itself.
+CardAction = Literal[
+    "confirm", "decline", "take", "checkin", "health_ok", "health_report", "selftest"
+]
 
 
 class TapParams(BaseModel):

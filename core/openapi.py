@@ -4,6 +4,9 @@ One shared aiohttp session, a cached access token, a timeout on every call, and 
 error styles turned into :class:`DingTalkError`: ``api.dingtalk.com/v1.0`` answers with an HTTP
 status and ``{"code", "message", "requestid"}``; the session webhook answers HTTP 200 with a
 non-zero ``errcode``.
+
+Proxies come from the environment (``HTTPS_PROXY``, ``HTTP_PROXY``, ``NO_PROXY``), like the
+SDK's ``requests`` and the stream's websocket.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -36,9 +40,11 @@ THROTTLING_CODES = frozenset(
     }
 )
 MONTHLY_QUOTA_CODES = frozenset({"Forbidden.AccessDenied.ApiCountLimitForOrg", "90020"})
+CARD_ALREADY_EXISTS = "param.cardAlreadyExist"
 # Session webhook errcodes worth retrying: DingTalk's "system busy" and rate limits.
 _TRANSIENT_ERRCODES = frozenset({-1, 130101, 660026})
 TOKEN_REFRESH_MARGIN_SECONDS = 300
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass(eq=False)
@@ -60,6 +66,11 @@ class DingTalkError(Exception):
     @property
     def quota_exhausted(self) -> bool:
         return self.code in MONTHLY_QUOTA_CODES
+
+    @property
+    def card_already_exists(self) -> bool:
+        """A create of an outTrackId DingTalk already has (it keeps the old card)."""
+        return self.code == CARD_ALREADY_EXISTS
 
     @property
     def transient(self) -> bool:
@@ -96,7 +107,9 @@ class OpenApiClient:
     def _session(self) -> aiohttp.ClientSession:
         if self._http is None or self._http.closed:
             timeout = aiohttp.ClientTimeout(total=self._settings.request_timeout_seconds)
-            self._http = aiohttp.ClientSession(timeout=timeout, raise_for_status=False)
+            self._http = aiohttp.ClientSession(
+                timeout=timeout, raise_for_status=False, trust_env=True
+            )
         return self._http
 
     async def close(self) -> None:
@@ -204,39 +217,29 @@ class OpenApiClient:
         conversation_id: str | None = None,
         mentions: Mapping[str, str] | None = None,
         staff_ids: Sequence[str] = (),
-    ) -> None:
+    ) -> list[str]:
         """Create a card from the configured template and deliver it into a group chat
-        (``conversation_id``, @-mentioning ``mentions``) or, with ``staff_ids``, privately into
-        each of those people's 1:1 chat with the robot (IM_ROBOT spaces, one call for all).
-        Exactly one of the two must be given.
+        (``conversation_id``, @-mentioning ``mentions``, whom the card also highlights through
+        ``cardAtUserIds``) or, with ``staff_ids``, privately into each of those people's 1:1
+        chat with the robot (IM_ROBOT spaces, one call for all). Exactly one of the two must be
+        given. Returns the spaces (group or staffIds) DingTalk could not deliver to, which it
+        reports per space in an otherwise successful answer.
 
-        ``callbackType`` STREAM brings its button taps over the stream connection; the chosen
-        ``outTrackId`` makes a repeated delivery recognisably the same card. A space DingTalk
-        could not deliver to is logged: delivering the same outTrackId again would change
-        nothing, so it is not retried.
+        ``callbackType`` STREAM brings its button taps over the stream connection. DingTalk
+        keeps one card per ``outTrackId`` and refuses to create it again
+        (``param.cardAlreadyExist``): a failed space is delivered later with
+        :meth:`deliver_card`.
         """
         if (conversation_id is None) == (not staff_ids):
             raise ValueError("deliver a card either to a group or to people")
-        space: dict[str, Any]
-        if staff_ids:
-            robot_spaces = ";".join(f"IM_ROBOT.{staff_id}" for staff_id in staff_ids)
-            space = {
-                "openSpaceId": f"dtv1.card//{robot_spaces}",
-                "imRobotOpenSpaceModel": {"supportForward": False},
-                "imRobotOpenDeliverModel": {
-                    "spaceType": "IM_ROBOT",
-                    "robotCode": self._settings.robot_code,
-                },
-            }
+        space = self._deliver_model(mentions, staff_ids)
+        space["openSpaceId"] = _open_space_id(conversation_id, staff_ids)
+        if conversation_id is None:
+            space["imRobotOpenSpaceModel"] = {"supportForward": False}
         else:
-            space = {
-                "openSpaceId": f"dtv1.card//IM_GROUP.{conversation_id}",
-                "imGroupOpenSpaceModel": {"supportForward": False},
-                "imGroupOpenDeliverModel": {
-                    "robotCode": self._settings.robot_code,
-                    "atUserIds": dict(mentions or {}),
-                },
-            }
+            space["imGroupOpenSpaceModel"] = {"supportForward": False}
+            if mentions:
+                space["cardAtUserIds"] = list(mentions)
         data: Any = await self.call(
             "POST",
             "/v1.0/card/instances/createAndDeliver",
@@ -254,17 +257,49 @@ class OpenApiClient:
             },
         )
         result = data.get("result") if isinstance(data, dict) else None
-        results = result.get("deliverResults") if isinstance(result, dict) else None
-        for delivered in results if isinstance(results, list) else []:
-            if isinstance(delivered, dict) and delivered.get("success") is False:
-                log.warning(
-                    "card not delivered to a space",
-                    extra={
-                        "out_track_id": out_track_id,
-                        "space": delivered.get("spaceId"),
-                        "error": delivered.get("errorMsg"),
-                    },
-                )
+        return _failed_spaces(result.get("deliverResults") if isinstance(result, dict) else None)
+
+    async def deliver_card(
+        self, *, out_track_id: str, conversation_id: str | None, staff_ids: Sequence[str]
+    ) -> list[str]:
+        """Deliver a card created earlier into a group or people's robot chats again (the spaces
+        a first delivery missed); returns the spaces that failed again."""
+        if (conversation_id is None) == (not staff_ids):
+            raise ValueError("deliver a card either to a group or to people")
+        data: Any = await self.call(
+            "POST",
+            "/v1.0/card/instances/deliver",
+            {
+                "outTrackId": out_track_id,
+                "userIdType": 1,
+                "openSpaceId": _open_space_id(conversation_id, staff_ids),
+                **self._deliver_model(None, staff_ids),
+            },
+        )
+        result = data.get("result") if isinstance(data, dict) else None
+        # Unverified: deliver's result is documented loosely; read the list, or the
+        # createAndDeliver form around it.
+        if isinstance(result, dict):
+            result = result.get("deliverResults")
+        return _failed_spaces(result)
+
+    def _deliver_model(
+        self, mentions: Mapping[str, str] | None, staff_ids: Sequence[str]
+    ) -> dict[str, Any]:
+        """The deliver model of a group or of people's robot chats."""
+        if staff_ids:
+            return {
+                "imRobotOpenDeliverModel": {
+                    "spaceType": "IM_ROBOT",
+                    "robotCode": self._settings.robot_code,
+                }
+            }
+        return {
+            "imGroupOpenDeliverModel": {
+                "robotCode": self._settings.robot_code,
+                "atUserIds": dict(mentions or {}),
+            }
+        }
 
     async def update_card(
         self,
@@ -289,6 +324,11 @@ class OpenApiClient:
             },
         )
 
+    def trusts_session_webhook(self, webhook: str) -> bool:
+        return is_dingtalk_origin(
+            webhook, (self._settings.api_base, *self._settings.session_webhook_origins)
+        )
+
     async def reply_by_session(self, webhook: str, body: Mapping[str, Any]) -> None:
         """Post to a message's session webhook (no token; can @-mention people)."""
         status, data = await self._request("POST", webhook, body, {})
@@ -301,6 +341,43 @@ class OpenApiClient:
                 str(errcode),
                 str(data.get("errmsg", "")),
             )
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:  # an unreadable port or host
+        return None
+    scheme = parts.scheme.lower()
+    if not parts.hostname or scheme not in _DEFAULT_PORTS:
+        return None
+    return scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme]
+
+
+def is_dingtalk_origin(url: str, trusted: Sequence[str]) -> bool:
+    """Whether ``url`` has the scheme, host and port of one of the ``trusted`` URLs.
+
+    A session webhook arrives inside the message, so it is only posted to (with the reply's
+    text and mentions) when it points at DingTalk itself.
+    """
+    origin = _origin(url)
+    return origin is not None and origin in {_origin(base) for base in trusted}
+
+
+def _open_space_id(conversation_id: str | None, staff_ids: Sequence[str]) -> str:
+    if staff_ids:
+        return "dtv1.card//" + ";".join(f"IM_ROBOT.{staff_id}" for staff_id in staff_ids)
+    return f"dtv1.card//IM_GROUP.{conversation_id}"
+
+
+def _failed_spaces(results: object) -> list[str]:
+    """The spaceIds a ``deliverResults`` list reports ``success: false`` for."""
+    return [
+        str(delivered.get("spaceId"))
+        for delivered in (results if isinstance(results, list) else [])
+        if isinstance(delivered, dict) and delivered.get("success") is False
+    ]
 
 
 def _error_from(status: int, data: Any) -> DingTalkError:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from core.cards import Card
+from core.cards import Card, card_variables
 from core.incoming import ChatMessage
 from core.messages import Language
 from core.router import Reply
@@ -84,6 +84,8 @@ class CardDelivery(_Outgoing):
     mentions: dict[str, str]
     conversation_id: str | None = None
     user_ids: list[str] = Field(default_factory=list)
+    redelivery: bool = False
+    """The card exists already; this delivers it into a space its first delivery missed."""
 
     @model_validator(mode="after")
     def _one_kind_of_space(self) -> Self:
@@ -164,6 +166,38 @@ def reply_row(
     return outbox_row(answer, dedup_key=f"reply:{message.msg_id}:{sequence}", now=now)
 
 
+def redelivery_rows(
+    card: CardDelivery, failed_spaces: Sequence[str], *, now: datetime
+) -> list[OutboxMessage]:
+    """One row per space ``card`` did not reach: each is retried, and counted, on its own."""
+    rows = []
+    for space in failed_spaces:
+        in_group = card.conversation_id is not None
+        again = card.model_copy(
+            update={
+                "redelivery": True,
+                "conversation_id": space if in_group else None,
+                "user_ids": [] if in_group else [space],
+            }
+        )
+        key = f"card-redeliver:{card.out_track_id}:{space}"
+        rows.append(outbox_row(again, dedup_key=key, now=now))
+    return rows
+
+
+def fallback_row(card: CardDelivery, *, now: datetime) -> OutboxMessage:
+    """A robot message with a card's words, for the space a redelivery never reached."""
+    parts = [card.public.get("body", ""), card.public.get("status", "")]
+    message = ReplyMessage(
+        title=card.public.get("title") or REPLY_TITLE,
+        text="\n\n".join(part for part in parts if part),
+        conversation_id=card.conversation_id,
+        user_ids=card.user_ids,
+    )
+    space = card.conversation_id or ",".join(card.user_ids)
+    return outbox_row(message, dedup_key=f"card-fallback:{card.out_track_id}:{space}", now=now)
+
+
 def card_row_key(out_track_id: str) -> str:
     """The dedup key of the row delivering card ``out_track_id``."""
     return f"card:{out_track_id}"
@@ -211,5 +245,9 @@ def card_update_row(
     now: datetime,
 ) -> OutboxMessage:
     """The outbox row changing a delivered card; ``version`` tells successive updates apart."""
-    update = CardUpdate(out_track_id=out_track_id, public=public, private=private or {})
+    update = CardUpdate(
+        out_track_id=out_track_id,
+        public=card_variables(public),
+        private={staff_id: card_variables(values) for staff_id, values in (private or {}).items()},
+    )
     return outbox_row(update, dedup_key=f"card-update:{out_track_id}:{version}", now=now)

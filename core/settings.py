@@ -6,21 +6,37 @@ import time. Environment variables win over the file (``DINGSHIFT_DATABASE__URL=
 
 from __future__ import annotations
 
+import difflib
 import os
+import tomllib
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from core.messages import Language
 from planner.lifecycle import Offsets
+from storage.database import SUPPORTED_DRIVERS
 
 DEFAULT_CONFIG_PATH = Path("config.toml")
 # Values that mean "not filled in yet"; refused outside demo mode.
@@ -32,14 +48,33 @@ def _sdk_endpoint() -> str:
     return os.environ.get("DINGTALK_OPENAPI_ENDPOINT", "https://api.dingtalk.com").rstrip("/")
 
 
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"must be an http:// or https:// URL with a host, not {value!r}")
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+
+
 class DingTalkSettings(BaseModel):
     client_id: str = Field(min_length=1)
     client_secret: SecretStr
     robot_code: str = ""
     card_template_id: str = ""
-    api_base: str = Field(default_factory=_sdk_endpoint)
+    api_base: HttpUrl = Field(default_factory=_sdk_endpoint)
     request_timeout_seconds: float = Field(default=10.0, gt=0)
     stream_idle_seconds: float = Field(default=180.0, gt=0)
+    """Reconnect after this long without a frame, once DingTalk's SYSTEM pings have been seen."""
+    stream_ping_interval_seconds: float = Field(default=20.0, gt=0)
+    """How often the bot sends a websocket ping; an unanswered one means a dead connection."""
+    stream_ping_timeout_seconds: float = Field(default=20.0, gt=0)
+    session_webhook_origins: list[str] = Field(
+        default_factory=lambda: ["https://oapi.dingtalk.com"]
+    )
+    """Where replies may be posted besides ``api_base``'s own origin; a message's session
+    webhook anywhere else is not trusted and the reply goes through the OpenAPI."""
 
     @model_validator(mode="after")
     def _robot_code_defaults_to_client_id(self) -> DingTalkSettings:
@@ -52,6 +87,18 @@ class DingTalkSettings(BaseModel):
 
 class DatabaseSettings(BaseModel):
     url: str = "sqlite+aiosqlite:///./data/dingshift.db"
+
+    @field_validator("url")
+    @classmethod
+    def _supported_driver(cls, value: str) -> str:
+        try:
+            driver = make_url(value).drivername
+        except ArgumentError:
+            raise ValueError(f"not a database URL: {value!r}") from None
+        if driver not in SUPPORTED_DRIVERS:
+            supported = ", ".join(SUPPORTED_DRIVERS)
+            raise ValueError(f"unsupported database driver {driver!r}; supported: {supported}")
+        return value
 
 
 class OrgSettings(BaseModel):
@@ -150,10 +197,80 @@ class ConfigError(Exception):
     """A missing or invalid setting, phrased as one line that names the key."""
 
 
+ENV_PREFIX = "DINGSHIFT_"
+
+
+def _section(annotation: Any) -> type[BaseModel] | None:
+    """The model of a TOML section (``[dingtalk]``), or None for a plain key."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    return None
+
+
+def _known_keys(model: type[BaseModel], prefix: str = "") -> Iterator[str]:
+    """Every dotted key a configuration may set: each section and each key within one."""
+    for name, field in model.model_fields.items():
+        yield prefix + name
+        section = _section(field.annotation)
+        if section is not None:
+            yield from _known_keys(section, f"{prefix}{name}.")
+
+
+def _unknown_keys(data: Mapping[str, Any], model: type[BaseModel], prefix: str) -> Iterator[str]:
+    # Sections ignore keys they do not know (pydantic's default), so a typo would otherwise
+    # leave the setting at its default without a word.
+    for key, value in data.items():
+        name = prefix + key
+        field = model.model_fields.get(key)
+        if field is None:
+            kind = "section" if isinstance(value, Mapping) else "key"
+            elsewhere = [k for k in _known_keys(Settings) if not name.startswith(k + ".")]
+            nearest = difflib.get_close_matches(name, elsewhere, n=1)
+            where = prefix.removesuffix(".") or "the file"
+            hint = (
+                f"did you mean {nearest[0]}?"
+                if nearest
+                else f"{where} has {', '.join(model.model_fields)}"
+            )
+            yield f"{name}: unknown {kind} ({hint})"
+            continue
+        section = _section(field.annotation)
+        if section is not None and isinstance(value, Mapping):
+            yield from _unknown_keys(value, section, name + ".")
+
+
+def _check_file(path: Path) -> None:
+    """The file exists, is TOML and names only keys the settings have."""
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path} (copy config.example.toml)")
+    try:
+        data = tomllib.loads(path.read_bytes().decode())
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"config error: {path}: not valid TOML: {error}") from None
+    unknown = list(_unknown_keys(data, Settings, ""))
+    if unknown:
+        more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
+        raise ConfigError(f"config error: {unknown[0]}{more}")
+
+
+def unknown_environment_variables(environ: Mapping[str, str]) -> list[str]:
+    """A warning for each ``DINGSHIFT_`` variable that names no setting (they are ignored)."""
+    known = sorted(ENV_PREFIX + key.replace(".", "__").upper() for key in _known_keys(Settings))
+    warnings = []
+    for name in sorted(environ):
+        if name.upper().startswith(ENV_PREFIX) and name.upper() not in known:
+            nearest = difflib.get_close_matches(name.upper(), known, n=1)
+            hint = f" (did you mean {nearest[0]}?)" if nearest else ""
+            warnings.append(
+                f"warning: environment variable {name} names no setting and is ignored{hint}"
+            )
+    return warnings
+
+
 def load_settings(path: Path | None = DEFAULT_CONFIG_PATH, **overrides: object) -> Settings:
     """Read ``path`` (if given) plus the environment; ``overrides`` win over both."""
-    if path is not None and not path.is_file():
-        raise ConfigError(f"config file not found: {path} (copy config.example.toml)")
+    if path is not None:
+        _check_file(path)
 
     class SettingsFromFile(Settings):
         model_config = SettingsConfigDict(toml_file=path)

@@ -1,7 +1,9 @@
 """From a card tap to the handler that owns it, with the checks every tap shares.
 
 A tap names an action (the button's 回传参数) and arrives from a card whose id we chose
-(:mod:`core.cards`). Before any handler runs, the router refuses a card we did not make, an action
+(:mod:`core.cards`). A card with another installation's tag is not ours to answer: it is ignored
+(:class:`TapIgnored`, an ACK that changes nothing). Before any handler runs, the router refuses an
+untagged card from before installation tags (``card.outdated``), a card we did not make, an action
 no table row has, an action on a kind of card it does not belong to, a button whose shift is not
 its card's (a forged tap), and a tapper the tap is not for; the tapper is told why, privately, and
 nothing changes. A handler therefore sees only taps it owns, and takes the shift from the card.
@@ -16,7 +18,7 @@ from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.cards import CardId, out_track_id, parse_out_track_id
+from core.cards import CardId, Origin, card_of, out_track_id
 from core.incoming import CardAction, CardTap
 from core.messages import Language, text
 from core.settings import Settings
@@ -88,6 +90,11 @@ class TapRefused(Exception):
         self.params = params
 
 
+class TapIgnored(Exception):
+    """A tap on another installation's card (or one no DingShift made): nothing is changed, not
+    even the tapper's own line, since the card belongs to someone else."""
+
+
 class TapRouter:
     def __init__(self, specs: Sequence[TapSpec]) -> None:
         self.specs = tuple(specs)
@@ -98,11 +105,21 @@ class TapRouter:
             self._by_action[spec.action] = spec
 
     async def admit(
-        self, tap: CardTap, *, session: AsyncSession, volunteer: Volunteer | None
+        self,
+        tap: CardTap,
+        *,
+        installation: str,
+        session: AsyncSession,
+        volunteer: Volunteer | None,
     ) -> tuple[TapSpec, CardId]:
-        """The spec for ``tap`` and the card it came from; raises :class:`TapRefused` unless the
-        tap is one this card takes from this person."""
-        card = parse_out_track_id(tap.out_track_id)
+        """The spec for ``tap`` and the card it came from; raises :class:`TapIgnored` for a card
+        that is not ``installation``'s and :class:`TapRefused` unless the tap is one this card
+        takes from this person."""
+        origin, card = card_of(tap.out_track_id, installation)
+        if origin is Origin.ELSEWHERE:
+            raise TapIgnored(tap.out_track_id)
+        if origin is Origin.UNTAGGED:
+            raise TapRefused("card.outdated")
         spec = self._by_action.get(tap.action)
         if card is None or spec is None or card.kind not in spec.card_kinds:
             raise TapRefused("card.not_for_this_card")
@@ -124,7 +141,8 @@ class TapRouter:
         match audience:
             case Audience.ADDRESSEE:
                 # Rebuilt rather than compared with the suffix: a long id holds only its hash.
-                if tap.out_track_id != out_track_id(card.kind, card.shift_id, tap.staff_id):
+                addressee_card = out_track_id(card.kind, card.shift_id, tap.staff_id)
+                if addressee_card != out_track_id(card.kind, card.shift_id, card.suffix):
                     raise TapRefused("card.not_for_this_card")
             case Audience.ON_THE_SHIFT:
                 on_the_shift = (

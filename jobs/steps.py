@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from core.cards import status_line
+from core.cards import fit_list, status_line
 from core.messages import Language, join_list, reader_language, text
 from core.outgoing import card_row, group_row
 from core.settings import Settings
@@ -142,7 +142,8 @@ async def queue_nudges(
     vacancies = max(shift.headcount - holding, 0)
     if waiting or vacancies:
         language = settings.org.language
-        names = join_list([v.nickname for v in waiting], language) if waiting else "—"
+        # A card variable: a long list of names ends "… and N more" to leave room for the rest.
+        names = fit_list([v.nickname for v in waiting], language) if waiting else "—"
         summary = text(
             "nudge.summary", language, waiting=len(waiting), names=names, vacancies=vacancies
         )

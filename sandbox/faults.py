@@ -58,9 +58,11 @@ class FaultPlan:
         self._random_rules: list[_RandomRule] = []
         self._hang_rules: list[_HangRule] = []
         self._webhook_errcodes: list[tuple[int, str]] = []
+        self._failing_spaces: dict[str, int] = {}
 
     def clear(self) -> None:
         with self._lock:
+            self._failing_spaces.clear()
             self._fail_rules.clear()
             self._random_rules.clear()
             self._hang_rules.clear()
@@ -109,6 +111,22 @@ class FaultPlan:
                     status = rule.rng.choice(rule.statuses)
                     return Fault(delay, status, _default_code(status), "injected by fail_randomly")
             return Fault(delay)
+
+    def fail_space_next(self, space_id: str, count: int) -> None:
+        """The next ``count`` card deliveries into ``space_id`` (a staffId's IM_ROBOT chat or a
+        group's openConversationId) fail in ``deliverResults``; the call itself succeeds."""
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        with self._lock:
+            self._failing_spaces[space_id] = self._failing_spaces.get(space_id, 0) + count
+
+    def take_space_failure(self, space_id: str) -> bool:
+        with self._lock:
+            remaining = self._failing_spaces.get(space_id, 0)
+            if remaining <= 0:
+                return False
+            self._failing_spaces[space_id] = remaining - 1
+            return True
 
     def take_webhook_errcode(self) -> tuple[int, str] | None:
         with self._lock:

@@ -36,6 +36,7 @@ class _Connection:
     ws: web.WebSocketResponse
     topics: frozenset[str]
     draining: bool = False  # told to disconnect: DingTalk stops delivering to it
+    dead: bool = False  # half-open: answers no websocket ping and delivers nothing
 
 
 class Gateway:
@@ -68,7 +69,8 @@ class Gateway:
 
     async def connect(self, request: web.Request) -> web.StreamResponse:
         subscriptions = self._state.redeem_ticket(request.query.get("ticket", ""))
-        ws = web.WebSocketResponse(heartbeat=None)  # protocol pings are still answered
+        # Protocol pings are answered below, so that a dead connection can stop answering.
+        ws = web.WebSocketResponse(heartbeat=None, autoping=False)
         await ws.prepare(request)
         connection = _Connection(
             str(uuid.uuid4()), ws, frozenset(s["topic"] for s in subscriptions)
@@ -81,6 +83,8 @@ class Gateway:
             async for message in ws:
                 if message.type is WSMsgType.TEXT:
                     self._receive(connection, message.data)
+                elif message.type is WSMsgType.PING and not connection.dead:
+                    await ws.pong(message.data)
         finally:
             pinger.cancel()
             self._connections.remove(connection)
@@ -130,8 +134,20 @@ class Gateway:
                     continue
             self._pending.append(frame)
 
+    async def push_raw(self, text: str) -> None:
+        """Sends `text` as it is to the newest live connection: not a frame, or a broken one."""
+        live = [c for c in self._connections if not (c.draining or c.dead or c.ws.closed)]
+        if not live:
+            raise RuntimeError("no live connection to push to")
+        await live[-1].ws.send_str(text)
+
+    async def kill_connections(self) -> None:
+        """The live connections go half-open: no pong, no frame; the bot must notice by itself."""
+        for connection in self._connections:
+            connection.dead = True
+
     async def _send(self, connection: _Connection, frame: dict[str, Any], attempt: int) -> bool:
-        if connection.draining or connection.ws.closed:
+        if connection.draining or connection.dead or connection.ws.closed:
             return False
         sent = {**frame, "headers": {**frame["headers"], "connectionId": connection.id}}
         headers = sent["headers"]

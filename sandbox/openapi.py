@@ -7,7 +7,6 @@ what the bot sent in SandboxState, and answer with DingTalk's exact response sha
 from __future__ import annotations
 
 import json
-import logging
 import time
 from typing import Any, Literal
 
@@ -19,8 +18,6 @@ from sandbox.frames import new_process_query_key
 from sandbox.protocol import BODY, DingTalkError, json_body, require
 from sandbox.records import CardChange, CardState, SendVia, SentMessage
 from sandbox.state import TOKEN_LIFETIME_S, SandboxState
-
-logger = logging.getLogger(__name__)
 
 MAX_MSG_PARAM_BYTES = 15_000
 MAX_BATCH_USERS = 20
@@ -46,6 +43,7 @@ class OpenApi:
             web.post("/v1.0/robot/groupMessages/query", self.group_query),
             web.post("/v1.0/robot/oToMessages/batchSend", self.oto_send),
             web.post("/v1.0/card/instances/createAndDeliver", self.create_and_deliver),
+            web.post("/v1.0/card/instances/deliver", self.deliver),
             web.put("/v1.0/card/instances", self.update_card),
             web.route("*", "/v1.0/im/{tail:.*}", self.legacy_im),
         ]
@@ -227,48 +225,85 @@ class OpenApi:
         at_user_ids: list[str] = []
         for space_type, space_id in spaces:
             at_user_ids += self._check_space(body, space_type, space_id, staff_ids)
+        card_at_user_ids = _card_at_user_ids(body, staff_ids)
+        if self._state.card(out_track_id) is not None:
+            raise _already_exists(out_track_id)
+        results, delivered = self._deliver_results(spaces)
         card = CardState(
             out_track_id=out_track_id,
             template_id=template_id,
             public=public,
             private=private,
             open_space_id=body["openSpaceId"],
-            spaces=tuple(spaces),
+            spaces=tuple(delivered),
             at_user_ids=tuple(at_user_ids),
             history=(CardChange("create", body, time.monotonic()),),
+            card_at_user_ids=card_at_user_ids,
         )
-        if not self._state.create_card(card):
-            logger.info(
-                "createAndDeliver: %s exists; answered success, card unchanged", out_track_id
-            )
-        results = [
-            {
-                "spaceType": space_type,
-                "spaceId": space_id,
-                "success": True,
-                "errorMsg": "",
-                "carrierId": new_process_query_key(),
-            }
-            for space_type, space_id in spaces
-        ]
+        if not self._state.create_card(card):  # created meanwhile by a concurrent request
+            raise _already_exists(out_track_id)
         return web.json_response(
             {"success": True, "result": {"outTrackId": out_track_id, "deliverResults": results}}
         )
+
+    async def deliver(self, request: web.Request) -> web.Response:
+        """``POST /v1.0/card/instances/deliver``: an existing card into more spaces. The request
+        follows the SDK's ``CardReplier``; the response shape (``result`` as the list of
+        per-space results) is unverified."""
+        body = json_body(request)
+        out_track_id = _out_track_id(body)
+        if self._state.card(out_track_id) is None:
+            raise DingTalkError(400, "param.cardInstanceNotExist", f"no card {out_track_id!r}")
+        spaces = cards.parse_spaces(body.get("openSpaceId"))
+        staff_ids = self._state.staff_ids()
+        for space_type, space_id in spaces:
+            self._check_deliver_model(body, space_type, space_id, staff_ids)
+        results, delivered = self._deliver_results(spaces)
+        self._state.add_spaces(out_track_id, delivered, body)
+        return web.json_response({"success": True, "result": results})
+
+    def _deliver_results(
+        self, spaces: list[tuple[str, str]]
+    ) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+        """Per-space results as DingTalk reports them, and the spaces the card reached; a space
+        failed by the fault plan gets ``success: false`` (its errorMsg wording is unverified)."""
+        results: list[dict[str, Any]] = []
+        delivered: list[tuple[str, str]] = []
+        for space_type, space_id in spaces:
+            failed = self._faults.take_space_failure(space_id)
+            results.append(
+                {
+                    "spaceType": space_type,
+                    "spaceId": space_id,
+                    "success": not failed,
+                    "errorMsg": "deliver failed (injected)" if failed else "",
+                    "carrierId": "" if failed else new_process_query_key(),
+                }
+            )
+            if not failed:
+                delivered.append((space_type, space_id))
+        return results, delivered
 
     def _check_space(
         self, body: dict[str, Any], space_type: str, space_id: str, staff_ids: set[str]
     ) -> list[str]:
         """Checks one space's models and returns the staff ids the delivery @-mentions."""
-        space_model, deliver_model = cards.SPACE_MODELS[space_type]
-        if space_type == "IM_GROUP" and not self._state.has_group(space_id):
-            raise DingTalkError(400, "param.openSpaceIdInvalid", f"unknown group {space_id!r}")
-        if space_type == "IM_ROBOT" and space_id not in staff_ids:
-            raise DingTalkError(400, "param.userIdNotExist", f"unknown user {space_id!r}")
+        space_model, _ = cards.SPACE_MODELS[space_type]
         model = body.get(space_model)
         if not isinstance(model, dict) or not isinstance(model.get("supportForward"), bool):
             raise DingTalkError(
                 400, "param.openSpaceModelInvalid", f"{space_model}.supportForward is required"
             )
+        return self._check_deliver_model(body, space_type, space_id, staff_ids)
+
+    def _check_deliver_model(
+        self, body: dict[str, Any], space_type: str, space_id: str, staff_ids: set[str]
+    ) -> list[str]:
+        _, deliver_model = cards.SPACE_MODELS[space_type]
+        if space_type == "IM_GROUP" and not self._state.has_group(space_id):
+            raise DingTalkError(400, "param.openSpaceIdInvalid", f"unknown group {space_id!r}")
+        if space_type == "IM_ROBOT" and space_id not in staff_ids:
+            raise DingTalkError(400, "param.userIdNotExist", f"unknown user {space_id!r}")
         deliver = body.get(deliver_model)
         if not isinstance(deliver, dict):
             raise DingTalkError(400, f"Missing{deliver_model}", f"{deliver_model} is required")
@@ -316,6 +351,24 @@ class OpenApi:
                 "没有调用该接口的权限 (basic interactive cards are closed to new apps)",
             )
         raise web.HTTPNotFound
+
+
+def _already_exists(out_track_id: str) -> DingTalkError:
+    """DingTalk keeps one card per outTrackId and refuses a second create (the code is in the
+    createAndDeliver error table, KB 0783; the message wording is the sandbox's own)."""
+    return DingTalkError(400, "param.cardAlreadyExist", f"card {out_track_id!r} already exists")
+
+
+def _card_at_user_ids(body: dict[str, Any], staff_ids: set[str]) -> tuple[str, ...]:
+    """``cardAtUserIds``: the people the card's text highlights, as a list of userIds (its
+    place at the top level of the request is unverified)."""
+    raw = body.get("cardAtUserIds", [])
+    if not isinstance(raw, list) or not all(isinstance(user, str) for user in raw):
+        raise DingTalkError(400, "param.cardAtUserIdsInvalid", "cardAtUserIds must list userIds")
+    unknown = [user for user in raw if user not in staff_ids]
+    if unknown:
+        raise DingTalkError(400, "param.userIdNotExist", f"cardAtUserIds: unknown {unknown!r}")
+    return tuple(raw)
 
 
 def _out_track_id(body: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 SendVia = Literal["session_webhook", "group_send", "oto_send"]
-CardChangeKind = Literal["create", "update", "ack", "ack_ignored"]
+CardChangeKind = Literal["create", "deliver", "update", "ack", "ack_ignored"]
 
 
 @dataclass(frozen=True)
@@ -117,3 +117,6 @@ class CardState:
     spaces: tuple[tuple[str, str], ...]
     at_user_ids: tuple[str, ...]
     history: tuple[CardChange, ...]
+    card_at_user_ids: tuple[str, ...] = ()
+    """Whom the card's own text highlights (``cardAtUserIds``), beside the notified
+    ``at_user_ids``."""

@@ -257,8 +257,11 @@ class Sandbox:
         sender: UserRef,
         text: str,
         at: Sequence[UserRef] = (),
+        session_webhook: str | None = None,
     ) -> str:
-        """`sender` @-mentions the bot (and the `at` people) in a group; returns the messageId."""
+        """`sender` @-mentions the bot (and the `at` people) in a group; returns the messageId.
+
+        `session_webhook` replaces the frame's own, as a forged frame would."""
         group = self._state.group(conversation_id)
         members = {member.dingtalk_id for member in group.members}
         people = [self._state.user(ref) for ref in (sender, *at)]
@@ -273,7 +276,7 @@ class Sandbox:
             sender=people[0],
             mentioned=people[1:],
             text=text,
-            session_webhook=self._session_webhook(token),
+            session_webhook=session_webhook or self._session_webhook(token),
             create_at=create_at,
         )
         return self._push(CHATBOT_TOPIC, data)
@@ -368,6 +371,16 @@ class Sandbox:
         close with code 1000 after `close_after` seconds (about 10 s in production)."""
         self._call(self._gateway.system("disconnect", {"reason": reason}, close_after))
 
+    def push_raw(self, text: str) -> None:
+        """Sends `text` unchanged on the newest live connection, e.g. a malformed frame."""
+        self._call(self._gateway.push_raw(text))
+
+    def kill_connections(self) -> None:
+        """Makes the live connections half-open, as a lost network does: websocket pings go
+        unanswered and no frame is delivered on them (new pushes wait for a new connection);
+        connections opened later are healthy."""
+        self._call(self._gateway.kill_connections())
+
     def close_connections(self, code: int = 1011) -> None:
         """1000 makes the SDK reconnect at once; any other code makes it wait 10 s."""
         self._call(self._gateway.close_all(code))
@@ -445,6 +458,11 @@ class Sandbox:
         self, path_prefix: str, rate: float, statuses: Sequence[int], seed: int
     ) -> None:
         self._faults.fail_randomly(path_prefix, rate, statuses, seed)
+
+    def fail_card_space_next(self, space_id: str, count: int = 1) -> None:
+        """The next `count` card deliveries into `space_id` (a staffId for the person's chat with
+        the robot, or a group's openConversationId) report `success: false` for that space."""
+        self._faults.fail_space_next(space_id, count)
 
     def hang_next(self, path_prefix: str, seconds: float) -> None:
         """Delays the next response under `path_prefix`, to exercise client timeouts."""

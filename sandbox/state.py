@@ -232,7 +232,7 @@ class SandboxState:
         return dict(variables)
 
     def create_card(self, card: CardState) -> bool:
-        """False, changing nothing, when the outTrackId exists (real behaviour is undocumented)."""
+        """False, changing nothing, when the outTrackId exists: DingTalk keeps one card per id."""
         with self._lock:
             if card.out_track_id in self._cards:
                 return False
@@ -273,6 +273,21 @@ class SandboxState:
             change = CardChange(kind, payload, time.monotonic())
             self._cards[out_track_id] = dataclasses.replace(
                 card, public=new_public, private=new_private, history=(*card.history, change)
+            )
+            return True
+
+    def add_spaces(
+        self, out_track_id: str, spaces: Sequence[tuple[str, str]], payload: dict[str, Any]
+    ) -> bool:
+        """Delivers an existing card into more spaces; False for an unknown card."""
+        with self._lock:
+            card = self._cards.get(out_track_id)
+            if card is None:
+                return False
+            added = tuple(space for space in spaces if space not in card.spaces)
+            change = CardChange("deliver", payload, time.monotonic())
+            self._cards[out_track_id] = dataclasses.replace(
+                card, spaces=(*card.spaces, *added), history=(*card.history, change)
             )
             return True
 

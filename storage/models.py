@@ -84,6 +84,20 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     process_query_key: str | None = Field(default=None, max_length=256)
     """DingTalk's key for asking who has read a robot message (read tracking)."""
+    card_created_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When a create of this row's card was first sent: a later create (a retry, or a repeat
+    after a crash) that DingTalk refuses as existing found our own card."""
+
+
+class Installation(SQLModel, table=True):
+    """This database's one row: the tag that makes our card ids unique among all installations
+    DingTalk has seen (``ds-<tag>-confirm-42``); a new database gets a new tag."""
+
+    __tablename__ = "installation"
+
+    id: int = Field(default=1, primary_key=True)
+    tag: str = Field(max_length=8)
+    created_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class MonthlyUsage(SQLModel, table=True):

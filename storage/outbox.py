@@ -72,6 +72,12 @@ async def mark_sent(
     message.last_error = None
 
 
+async def mark_card_created(*, session: AsyncSession, message_id: int, now: datetime) -> None:
+    """Before a card row's first create: whatever happens next, the card may exist."""
+    message = await _get(session, message_id)
+    message.card_created_at = now
+
+
 async def schedule_retry(
     *, session: AsyncSession, message_id: int, now: datetime, delay: timedelta, error: str
 ) -> None:

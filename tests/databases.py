@@ -1,6 +1,6 @@
 """Fresh databases for tests: a SQLite file per test, and PostgreSQL when a server is given.
 
-Set DINGSHIFT_TEST_POSTGRES_URL (``.ci/run`` does) to an admin URL such as
+Set TEST_POSTGRES_URL (``.ci/run`` does) to an admin URL such as
 ``postgresql+asyncpg://postgres@127.0.0.1:5433/postgres``; each test then gets its own database.
 """
 
@@ -17,14 +17,12 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-POSTGRES_ADMIN_URL = os.environ.get("DINGSHIFT_TEST_POSTGRES_URL", "")
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "")
 BACKENDS = [
     "sqlite",
     pytest.param(
         "postgresql",
-        marks=pytest.mark.skipif(
-            not POSTGRES_ADMIN_URL, reason="DINGSHIFT_TEST_POSTGRES_URL not set"
-        ),
+        marks=pytest.mark.skipif(not POSTGRES_ADMIN_URL, reason="TEST_POSTGRES_URL not set"),
     ),
 ]
 

@@ -24,8 +24,10 @@ from sqlmodel import SQLModel, col, select
 
 from bot.app import build_dispatcher
 from bot.inbox import Inbox
+from core.cards import wire_id
 from core.clock import ManualClock
 from core.incoming import CardAction, CardTap, ChatMessage, Sender
+from core.installation import InstallationTag
 from core.openapi import OpenApiClient
 from core.outgoing import (
     CardDelivery,
@@ -340,12 +342,16 @@ class Scenario:
         [found] = [card for card in await self.cards() if card.out_track_id == out_track_id]
         return found
 
-    def card_tap(self, card: Queued, action: CardAction, *, as_: str) -> CardTap:
+    async def installation_tag(self) -> str:
+        """The tag DingTalk sees in every card id (``ds-<tag>-confirm-42``)."""
+        return await InstallationTag(self.sessions, self.clock).get()
+
+    async def card_tap(self, card: Queued, action: CardAction, *, as_: str) -> CardTap:
         """``as_`` taps the ``action`` button of ``card``; a redelivery is the same value."""
         button = card.button(action)
         return CardTap(
             event_id=f"tap-{next(self._event_ids)}",
-            out_track_id=card.out_track_id,
+            out_track_id=wire_id(card.out_track_id, await self.installation_tag()),
             staff_id=as_,
             action=action,
             shift_id=int(button["shift_id"]),
@@ -353,7 +359,7 @@ class Scenario:
 
     async def tap(self, out_track_id: str, action: CardAction, *, as_: str) -> Ack:
         """``as_`` taps ``action`` on the queued card ``out_track_id``; the ACK they get."""
-        tap = self.card_tap(await self.card(out_track_id), action, as_=as_)
+        tap = await self.card_tap(await self.card(out_track_id), action, as_=as_)
         return _read_ack((await self.dispatcher.on_card_tap(tap)).ack)
 
     async def taps_together(
@@ -362,12 +368,11 @@ class Scenario:
         """Each of ``taps`` (staffId -> action) at the same moment, as a burst of frames hands
         them over; the ACK each gets, or the exception its frame failed with."""
         card = await self.card(out_track_id)
+        frames = [
+            await self.card_tap(card, action, as_=staff_id) for staff_id, action in taps.items()
+        ]
         answers = await asyncio.gather(
-            *(
-                self.dispatcher.on_card_tap(self.card_tap(card, action, as_=staff_id))
-                for staff_id, action in taps.items()
-            ),
-            return_exceptions=True,
+            *(self.dispatcher.on_card_tap(frame) for frame in frames), return_exceptions=True
         )
         return [
             answer if isinstance(answer, BaseException) else _read_ack(answer.ack)

@@ -10,8 +10,9 @@
 - :class:`Simulation`: moves the bot's clock in steps (30 minutes by default). At every step it
   lets the bot settle: every frame pushed has an ACK with code 200 (a frame without one is pushed
   again after a while, as DingTalk redelivers) and every message received is answered, a whole
-  due-work pass has run since, no lifecycle step is due and no outbox row is due. Then it performs the actions due and settles again, and
-  before the next step it moves the clock to each outbox retry that falls due in between. It
+  due-work pass has run since, no lifecycle step is due and no outbox row is due. Then it performs
+  the actions due and settles again, and before the next step it moves the clock to each outbox
+  retry that falls due in between. It
   drives a bot in this process (:class:`InProcessBot`, on a :class:`core.clock.ManualClock`) or in
   another one (:class:`FileClockBot`, see ``tests/simulated_bot.py``), whose deaths it waits out:
   the clock never moves on before the bot has caught up.
@@ -30,6 +31,7 @@ import heapq
 import itertools
 import json
 import random
+import re
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -45,7 +47,7 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 import sandbox.state
-from core.cards import out_track_id
+from core.cards import new_installation_tag, out_track_id, wire_id
 from core.outgoing import CardDelivery, CardUpdate, GroupMessage, ReplyMessage, outgoing_message
 from core.settings import ScheduleSettings
 from jobs.lifecycle import shifts_due
@@ -54,6 +56,7 @@ from planner.lifecycle import Offsets
 from sandbox import RequestRecord, Sandbox, SentMessage, is_metered
 from storage.database import SessionFactory
 from storage.inbox import unhandled_count
+from storage.installation import installation_tag
 from storage.models import (
     Assignment,
     Offer,
@@ -509,6 +512,8 @@ class Simulation:
     _outstanding: dict[str, Pushed] = field(default_factory=dict, init=False)
     _mark_at: list[tuple[datetime, str]] = field(default_factory=list, init=False)
     _last_offer: int = field(default=0, init=False)
+    _installation: str = field(default="", init=False)
+    """The bot's installation tag, which DingTalk sees in every card id."""
 
     def mark(self, name: str, at: datetime) -> None:
         """Record in :attr:`marks` when the simulation reaches ``at``."""
@@ -521,6 +526,11 @@ class Simulation:
         """Every step from ``start`` to ``until`` included, then the retries still pending."""
         for action in self.actions:
             self._schedule(action)
+        # Whichever of the bot and the simulation asks first makes it; both then read the same.
+        async with self.sessions.begin() as session:
+            self._installation = await installation_tag(
+                session=session, new_tag=new_installation_tag(), now=start
+            )
         instant = start
         while instant <= until:
             await self._move_to(instant, "advanced")
@@ -605,7 +615,7 @@ class Simulation:
     def _act(self, actions: Sequence[Action]) -> None:
         for action in actions:
             if isinstance(action, Tap):
-                card = action.out_track_id
+                card = wire_id(action.out_track_id, self._installation)
                 if self.sb.card(card) is None:
                     raise RuntimeError(f"{action}: card {card} has not been delivered")
                 message_id = self.sb.tap_card(
@@ -770,15 +780,25 @@ def _request_key(request: RequestRecord) -> DeliveryKey | None:
     if request.status != 200 or not isinstance(body, dict):
         return None
     if request.path == CARD_CREATE_PATH:
-        return ("card", str(body.get("outTrackId")))
+        return ("card", _untagged(str(body.get("outTrackId"))))
     if request.path == CARD_UPDATE_PATH and request.method == "PUT":
         public = (body.get("cardData") or {}).get("cardParamMap", {})
         private = {
             staff_id: values.get("cardParamMap", {})
             for staff_id, values in (body.get("privateData") or {}).items()
         }
-        return ("update", str(body.get("outTrackId")), _canonical(public), _canonical(private))
+        return (
+            "update",
+            _untagged(str(body.get("outTrackId"))),
+            _canonical(public),
+            _canonical(private),
+        )
     return None
+
+
+def _untagged(on_wire: str) -> str:
+    """A card id as its outbox row names it: without the (one) installation's tag."""
+    return re.sub(r"^ds-[0-9a-f]{8}-", "ds-", on_wire)
 
 
 @dataclass(frozen=True)
@@ -786,9 +806,9 @@ class Deliveries:
     rows: list[OutboxMessage]
     copies: dict[int, list[float]]
     """Row id -> when (monotonic) each copy reached the sandbox: chat messages as the sandbox
-    recorded them, cards and card updates as successful calls. (The sandbox answers a repeated
-    createAndDeliver of the same outTrackId with success and changes nothing; what DingTalk does
-    is undocumented, so a repeat counts as a copy here.)"""
+    recorded them, cards and card updates as successful calls. (A repeated createAndDeliver of
+    the same outTrackId is refused with ``param.cardAlreadyExist``, as DingTalk does, so it is
+    no copy.)"""
     stray: list[DeliveryKey]
     """Deliveries the sandbox received that match no outbox row."""
     ambiguous: list[DeliveryKey]

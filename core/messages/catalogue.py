@@ -13,6 +13,7 @@ from core.messages import (
     help,
     lifecycle,
     roles,
+    selftest,
     shifts,
     sites,
     templates,
@@ -31,6 +32,7 @@ FAMILIES: Final = (
     assignments,
     lifecycle,
     backfill,
+    selftest,
 )
 CATALOGUE: Final[Entries] = {
     key: entry for family in FAMILIES for key, entry in family.ENTRIES.items()

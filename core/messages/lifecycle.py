@@ -115,6 +115,12 @@ ENTRIES: Final[Entries] = {
         "zh-HK": "你已經喺 #{id} 嘅名單上。",
         "en": "You are already on shift #{id}.",
     },
+    "card.outdated": {
+        "zh-HK": "呢張係舊卡，已經唔再收回覆，乜都冇改到。請用最新嗰張卡，或者搵統籌。",
+        "en": "This is an old card that no longer takes answers; nothing was changed. "
+        "Please use the latest card, or ask your coordinator.",
+    },
+    "card.and_more": {"zh-HK": "…同另外 {count} 個", "en": "… and {count} more"},
     "card.failed": {
         "zh-HK": "對唔住，處理出錯，乜都冇改到。請稍後再試。",
         "en": "Sorry, something went wrong and nothing was changed. Please try again later.",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -42,7 +43,7 @@ from core.router import Reply
 from core.settings import Settings, load_settings
 from sandbox import Sandbox
 from storage.database import SessionFactory
-from storage.models import MonthlyUsage, OutboxMessage, OutboxStatus
+from storage.models import Installation, MonthlyUsage, OutboxMessage, OutboxStatus
 from storage.outbox import enqueue
 from storage.usage import add_usage, usage_for
 from tests.conftest import Inbox
@@ -57,7 +58,11 @@ ORG_ZONE = ZoneInfo("Asia/Hong_Kong")  # the default org.timezone
 def _settings(sb: Sandbox, **limits: Any) -> Settings:
     return load_settings(
         None,
-        dingtalk={"client_id": sb.client_id, "client_secret": sb.client_secret},
+        dingtalk={
+            "client_id": sb.client_id,
+            "client_secret": sb.client_secret,
+            "card_template_id": "dingshift.schema",
+        },
         limits={"outbound_per_second": 1000, **limits},
         demo_mode=True,
     )
@@ -344,6 +349,7 @@ def _built(kind: OutboxKind) -> tuple[OutboxMessage, OutgoingMessage, dict[str, 
                 "public": card.public_variables("en"),
                 "private": {"u-ada": {"my_status": "confirmed"}},
                 "mentions": {"u-ada": "Ada"},
+                "redelivery": False,
             }
             delivery = CardDelivery(**payload, user_ids=["u-ada", "u-bob"])
             return row, delivery, payload
@@ -705,3 +711,110 @@ async def test_throttling_widens_the_gap_and_success_narrows_it_back() -> None:
     recovered = loop.time() - started
     assert throttled_gap >= 0.075
     assert 0.045 <= recovered < 0.5
+
+
+CREATE_CARD = "/v1.0/card/instances/createAndDeliver"
+
+
+def _private_card(card_id: str = "ds-remind-7-en") -> Card:
+    return Card(
+        out_track_id=card_id,
+        title="Reminder: Sat",
+        body="Food bank, 10:00",
+        status="2/2 confirmed",
+        shift_id=7,
+        buttons=[Button("Can't make it", "decline", 7)],
+    )
+
+
+async def _tag(ob: Outbox) -> str:
+    async with ob.sessions() as session:
+        found = await session.get(Installation, 1)
+    assert found is not None
+    return found.tag
+
+
+async def test_a_card_goes_to_dingtalk_under_this_installations_id(
+    sb: Sandbox, ob: Outbox
+) -> None:
+    await ob.add(card_row(_private_card(), language="en", now=START, staff_ids=["u-ada"]))
+    await ob.sender().send_due()
+
+    tag = await _tag(ob)
+    assert re.fullmatch(r"[0-9a-f]{8}", tag)
+    assert list(sb.cards) == [f"ds-{tag}-remind-7-en"]
+    assert (await ob.only_row()).status == OutboxStatus.SENT
+
+
+async def test_a_card_dingtalk_already_has_is_delivered_on_a_retry_but_a_collision_first_time(
+    sb: Sandbox, ob: Outbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    card = card_row(_private_card(), language="en", now=START, staff_ids=["u-ada"])
+    await ob.add(card)
+    sender = ob.sender()
+    await sender.send_due()
+    # The same card again: as a retry whose first answer was lost, as a repeat after the bot
+    # stopped between the create and recording it, and as a first attempt.
+    retry = card_row(_private_card(), language="en", now=START, staff_ids=["u-ada"])
+    retry.dedup_key, retry.attempts = "retry", 1
+    after_crash = card_row(_private_card(), language="en", now=START, staff_ids=["u-ada"])
+    after_crash.dedup_key, after_crash.card_created_at = "after crash", START
+    first = card_row(_private_card(), language="en", now=START, staff_ids=["u-ada"])
+    first.dedup_key = "first"
+    await ob.add(retry, after_crash, first)
+
+    with caplog.at_level(logging.ERROR, logger="bot.outbox"):
+        assert await sender.send_due() == 3
+
+    rows = await ob.rows()
+    assert rows["retry"].status == rows["after crash"].status == OutboxStatus.SENT
+    assert rows["first"].status == OutboxStatus.FAILED
+    assert "param.cardAlreadyExist" in (rows["first"].last_error or "")
+    assert "card id already taken at DingTalk" in caplog.text
+    assert [r.status for r in sb.requests(CREATE_CARD)] == [200, 400, 400, 400]
+    assert len(sb.cards) == 1
+
+
+async def test_a_person_a_private_card_missed_gets_it_on_a_row_of_their_own(
+    sb: Sandbox, ob: Outbox
+) -> None:
+    sb.fail_card_space_next("u-bob")
+    card = card_row(_private_card(), language="en", now=START, staff_ids=["u-ada", "u-bob"])
+    await ob.add(card)
+    sender = ob.sender()
+
+    assert await sender.send_due() == 1  # the card, which misses Bob
+    assert await sender.send_due() == 1  # Bob's own row, due at once
+    rows = await ob.rows()
+    assert rows["card:ds-remind-7-en"].status == OutboxStatus.SENT
+    redelivery = rows["card-redeliver:ds-remind-7-en:u-bob"]
+    assert (redelivery.status, redelivery.user_ids) == (OutboxStatus.SENT, ["u-bob"])
+    [on_dingtalk] = sb.cards.values()
+    assert on_dingtalk.spaces == (("IM_ROBOT", "u-ada"), ("IM_ROBOT", "u-bob"))
+    assert [change.kind for change in on_dingtalk.history] == ["create", "deliver"]
+    assert sb.sent_messages() == []
+
+
+async def test_a_person_the_card_never_reaches_gets_its_words_and_the_row_shows_failed(
+    sb: Sandbox, ob: Outbox
+) -> None:
+    sb.fail_card_space_next("u-bob", count=3)
+    card = card_row(_private_card(), language="en", now=START, staff_ids=["u-ada", "u-bob"])
+    await ob.add(card)
+    sender = ob.sender(outbox_max_attempts=2)
+
+    await sender.send_due()  # the card, which misses Bob
+    await sender.send_due()  # Bob's first retry, which misses too
+    retrying = (await ob.rows())["card-redeliver:ds-remind-7-en:u-bob"]
+    assert (retrying.status, retrying.attempts) == (OutboxStatus.PENDING, 1)
+    ob.clock.set(retrying.next_attempt_at)
+    await sender.send_due()  # Bob's last retry, then the robot message instead
+    await sender.send_due()
+
+    rows = await ob.rows()
+    assert rows["card-redeliver:ds-remind-7-en:u-bob"].status == OutboxStatus.FAILED
+    assert rows["card-fallback:ds-remind-7-en:u-bob"].status == OutboxStatus.SENT
+    [fallback] = sb.sent_messages()
+    assert (fallback.via, fallback.user_ids) == ("oto_send", ("u-bob",))
+    assert fallback.title == "Reminder: Sat"
+    assert "Food bank, 10:00" in fallback.text

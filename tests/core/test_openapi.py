@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from core.openapi import TOKEN_PATH, DingTalkError, OpenApiClient
+from core.openapi import TOKEN_PATH, DingTalkError, OpenApiClient, is_dingtalk_origin
 from core.settings import DingTalkSettings, load_settings
 from sandbox import Sandbox
 from tests.conftest import Inbox
@@ -270,3 +270,36 @@ async def test_session_webhook_replies_and_their_errcodes(sb: Sandbox, inbox: In
     assert sent.at_user_ids == ("u-ada",)
     assert sb.requests(TOKEN_PATH) == []  # session webhooks need no access token
     assert sb.api_call_count == 0
+
+
+@pytest.mark.parametrize(
+    ("webhook", "trusted"),
+    [
+        ("https://oapi.dingtalk.com/robot/sendBySession?session=abc", True),
+        ("HTTPS://OAPI.DingTalk.com:443/robot/sendBySession?session=abc", True),
+        ("http://127.0.0.1:8765/robot/sendBySession?session=abc", True),
+        ("http://oapi.dingtalk.com/robot/sendBySession", False),
+        ("https://oapi.dingtalk.com:8443/robot/sendBySession", False),
+        ("https://oapi.dingtalk.com.evil.example/robot/sendBySession", False),
+        ("https://oapi.dingtalk.com@evil.example/robot/sendBySession", False),
+        ("http://evil.example/robot/sendBySession?session=abc", False),
+        ("http://127.0.0.1:9999/robot/sendBySession", False),
+        ("https://oapi.dingtalk.com:99999/", False),
+        ("ftp://oapi.dingtalk.com/", False),
+        ("/robot/sendBySession", False),
+        ("", False),
+    ],
+)
+def test_only_dingtalks_own_origins_are_trusted_with_a_reply(webhook: str, trusted: bool) -> None:
+    origins = ("http://127.0.0.1:8765", "https://oapi.dingtalk.com")
+    assert is_dingtalk_origin(webhook, origins) is trusted
+
+
+def test_the_client_trusts_its_api_base_and_dingtalks_webhook_host(sb: Sandbox) -> None:
+    client = OpenApiClient(_settings(sb))
+    assert client.trusts_session_webhook(f"{sb.base_url}/robot/sendBySession?session=1")
+    assert client.trusts_session_webhook("https://oapi.dingtalk.com/robot/sendBySession?s=1")
+    assert not client.trusts_session_webhook("https://api.dingtalk.com.evil.example/x")
+    extra = OpenApiClient(_settings(sb, session_webhook_origins=["https://hooks.example"]))
+    assert extra.trusts_session_webhook("https://hooks.example/robot/sendBySession")
+    assert not extra.trusts_session_webhook("https://oapi.dingtalk.com/robot/sendBySession")

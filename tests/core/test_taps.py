@@ -12,9 +12,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.cards import out_track_id
+from core.cards import out_track_id, wire_id
 from core.incoming import CardAction, CardTap
-from core.taps import Audience, TapContext, TapRefused, TapResult, TapRouter, TapSpec
+from core.taps import (
+    Audience,
+    TapContext,
+    TapIgnored,
+    TapRefused,
+    TapResult,
+    TapRouter,
+    TapSpec,
+)
 from storage.database import SessionFactory
 from storage.models import Assignment, AssignmentState, Shift, Site, Volunteer
 
@@ -42,6 +50,10 @@ PEOPLE = {
 }
 
 
+INSTALLATION = "5ce0a710"
+IGNORED = "(ignored)"
+
+
 @dataclass(frozen=True)
 class Case:
     tapper: str
@@ -50,7 +62,9 @@ class Case:
     """A card id; ``{shift}``, ``{other}`` and ``{long_offer}`` are filled in."""
     button_shift: str = "{shift}"
     refused: str | None = None
-    """The message key the tapper is told; None: let through."""
+    """The message key the tapper is told; None: let through; IGNORED: not even answered."""
+    as_sent: bool = False
+    """``card`` is the id exactly as DingTalk sends it, not ours to tag with INSTALLATION."""
 
 
 CASES = {
@@ -60,7 +74,16 @@ CASES = {
     "their own offer": Case("u-off", "take", "ds-offer-{shift}-u-off"),
     "their own offer, long id": Case(LONG_STAFF_ID, "take", "{long_offer}"),
     "a card we did not make": Case(
-        "u-ann", "confirm", "ext-card-{shift}", refused="card.not_for_this_card"
+        "u-ann", "confirm", "ext-card-{shift}", refused=IGNORED, as_sent=True
+    ),
+    "another installation's card": Case(
+        "u-ann", "confirm", "ds-0badc0de-confirm-{shift}", refused=IGNORED, as_sent=True
+    ),
+    "our untagged card from before installation tags": Case(
+        "u-ann", "confirm", "ds-confirm-{shift}", refused="card.outdated", as_sent=True
+    ),
+    "a tagged id that is not a card of ours": Case(
+        "u-ann", "confirm", f"ds-{INSTALLATION}-Confirm-{{shift}}", refused=IGNORED, as_sent=True
     ),
     "an action without a row": Case(
         "u-ann", "checkin", "ds-confirm-{shift}", refused="card.not_for_this_card"
@@ -161,18 +184,27 @@ async def test_the_router_lets_through_only_taps_the_card_takes_from_the_tapper(
         "other": world.other_shift_id,
         "long_offer": out_track_id("offer", world.shift_id, LONG_STAFF_ID),
     }
+    card_id = case.card.format(**names)
     tap = CardTap(
         event_id="m1",
-        out_track_id=case.card.format(**names),
+        out_track_id=card_id if case.as_sent else wire_id(card_id, INSTALLATION),
         staff_id=case.tapper,
         action=case.action,
         shift_id=int(case.button_shift.format(**names)),
     )
     async with sessions() as session:
-        admitting = ROUTER.admit(tap, session=session, volunteer=world.people.get(case.tapper))
+        admitting = ROUTER.admit(
+            tap,
+            installation=INSTALLATION,
+            session=session,
+            volunteer=world.people.get(case.tapper),
+        )
         if case.refused is None:
             spec, card = await admitting
             assert (spec.action, card.shift_id) == (case.action, world.shift_id)
+        elif case.refused == IGNORED:
+            with pytest.raises(TapIgnored):
+                await admitting
         else:
             with pytest.raises(TapRefused) as refused:
                 await admitting

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from bot.app import BotApp
-from core.cards import SHIPPED_CARD_TEMPLATE
+from core.cards import SHIPPED_CARD_TEMPLATE, wire_id
 from core.settings import Settings
 from sandbox import Sandbox
 from storage.models import Assignment, AssignmentState, Shift, Site, Volunteer
@@ -21,6 +22,7 @@ from tests.scenario import added_shift_id, shift_add
 ZONE = ZoneInfo("Asia/Hong_Kong")
 COORDINATOR = "u-coord"
 WEEKDAYS_ZH = "一二三四五六日"
+OFFER_CARD = re.compile(r"ds-[0-9a-f]{8}-offer-.*")
 
 
 @dataclass(frozen=True)
@@ -33,12 +35,17 @@ class Notice:
     view: dict[str, str]
 
 
+def on_wire(bot: BotApp, card_id: str) -> str:
+    """The id DingTalk knows the bot's card ``card_id`` by (``ds-<installation>-confirm-42``)."""
+    return wire_id(card_id, bot.installation_tag)
+
+
 def notices(sb: Sandbox, staff_id: str) -> list[Notice]:
     """The cards in ``staff_id``'s chat with the robot, oldest first; backfill offers aside."""
     return [
         Notice(card.out_track_id, view["title"], view["body"], view)
         for card in sb.cards.values()
-        if ("IM_ROBOT", staff_id) in card.spaces and not card.out_track_id.startswith("ds-offer-")
+        if ("IM_ROBOT", staff_id) in card.spaces and not OFFER_CARD.fullmatch(card.out_track_id)
         for view in [sb.card_view(card.out_track_id, staff_id)]
     ]
 

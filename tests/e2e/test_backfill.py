@@ -17,7 +17,15 @@ from core.settings import Settings
 from sandbox import Sandbox
 from storage.models import Offer, OfferState, Volunteer
 from storage.volunteers import register_volunteer
-from tests.e2e.chat import COORDINATOR, ZONE, Chat, coordinator_settings, notices, site_group
+from tests.e2e.chat import (
+    COORDINATOR,
+    ZONE,
+    Chat,
+    coordinator_settings,
+    notices,
+    on_wire,
+    site_group,
+)
 
 TEMPLATE_ID = "dingshift-backfill.schema"
 ON_SHIFT = {"u-ada": "Ada", "u-ben": "Ben", "u-cat": "Cat"}
@@ -51,11 +59,11 @@ class World:
     starts: datetime
 
     def offer_card_id(self, staff_id: str) -> str:
-        return f"ds-offer-{self.shift_id}-{staff_id}"
+        return on_wire(self.app, f"ds-offer-{self.shift_id}-{staff_id}")
 
     @property
     def confirm_card_id(self) -> str:
-        return f"ds-confirm-{self.shift_id}"
+        return on_wire(self.app, f"ds-confirm-{self.shift_id}")
 
 
 def _next_saturday(after: date) -> date:

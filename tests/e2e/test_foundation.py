@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 
 import pytest
@@ -257,8 +258,8 @@ async def test_a_slow_reconnect_does_not_lose_messages_posted_meanwhile(
     assert sb.connection_count == 1
 
 
-async def test_a_silent_connection_is_replaced_and_pings_keep_a_quiet_one_alive(
-    sb: Sandbox, settings: Settings
+async def test_system_pings_keep_a_connection_and_when_they_stop_it_is_replaced(
+    sb: Sandbox, settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     quiet = settings.model_copy(
         update={"dingtalk": settings.dingtalk.model_copy(update={"stream_idle_seconds": 0.6})}
@@ -267,15 +268,20 @@ async def test_a_silent_connection_is_replaced_and_pings_keep_a_quiet_one_alive(
     await app.start()
     try:
         await app.wait_until_connected()
-        opened = sb.connections_opened
-        await sb.wait_until(lambda: sb.connections_opened > opened, timeout=5)
-
-        # Pings are frames too: while they arrive, the connection is kept.
         settled = sb.connections_opened
-        for _ in range(6):
-            sb.send_ping()
-            await asyncio.sleep(0.2)
+        # Pings are frames too: while they arrive, the connection is kept.
+        with caplog.at_level(logging.INFO, logger="bot.stream"):
+            for _ in range(6):
+                sb.send_ping()
+                await asyncio.sleep(0.2)
         assert sb.connections_opened == settled
+        interval = app.stream.last_system_ping_interval
+        assert interval is not None
+        assert 0.15 < interval < 0.5
+        assert any("SYSTEM ping every" in r.getMessage() for r in caplog.records)
+
+        # Once DingTalk has been heard pinging, its silence means a stale connection.
+        await sb.wait_until(lambda: sb.connections_opened > settled, timeout=5)
     finally:
         await app.stop()
 

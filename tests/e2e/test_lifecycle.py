@@ -16,7 +16,15 @@ from core.settings import Settings
 from sandbox import Sandbox
 from services.render import day_label
 from storage.models import OutboxMessage, ShiftStep
-from tests.e2e.chat import COORDINATOR, ZONE, Chat, coordinator_settings, notices, site_group
+from tests.e2e.chat import (
+    COORDINATOR,
+    ZONE,
+    Chat,
+    coordinator_settings,
+    notices,
+    on_wire,
+    site_group,
+)
 
 TEMPLATE_ID = "dingshift-lifecycle.schema"
 PEOPLE = {"u-ada": "Ada", "u-ben": "Ben", "u-cat": "Cat"}
@@ -38,7 +46,11 @@ async def _optional_cards(app: BotApp) -> list[str]:
     async with app.sessions() as session:
         rows = (await session.exec(select(OutboxMessage))).all()
     optional = [outgoing_message(row) for row in rows if not row.essential]
-    return [message.out_track_id for message in optional if isinstance(message, CardDelivery)]
+    return [
+        on_wire(app, message.out_track_id)
+        for message in optional
+        if isinstance(message, CardDelivery)
+    ]
 
 
 async def _steps(app: BotApp, shift_id: int) -> dict[str, str]:
@@ -90,15 +102,16 @@ async def test_a_published_shift_goes_through_its_lifecycle_as_the_clock_moves(
             )
         ).one()
     assert row.process_query_key == announcement.process_query_key
-    assert sb.card(f"ds-confirm-{shift_id}") is None
+    assert sb.card(on_wire(app, f"ds-confirm-{shift_id}")) is None
 
     clock.set(starts - timedelta(hours=47, minutes=59))
     assert await app.run_due_work() == 1
     await app.wait_until_outbox_empty()
-    out_track_id = f"ds-confirm-{shift_id}"
+    out_track_id = on_wire(app, f"ds-confirm-{shift_id}")
     card = sb.card(out_track_id)
     assert card is not None
-    assert set(card.at_user_ids) == set(PEOPLE)
+    # Told of the card, and highlighted on it.
+    assert (set(card.at_user_ids), set(card.card_at_user_ids)) == (set(PEOPLE), set(PEOPLE))
     await _tap(sb, "u-ada", out_track_id, "confirm", shift_id)
     await _tap(sb, "u-ben", out_track_id, "decline", shift_id)
     assert sb.card_view(out_track_id, "u-cat")["status"] == "已確認 1/3"
@@ -154,7 +167,7 @@ async def test_after_downtime_only_what_still_makes_sense_is_sent(
     clock.set(starts - timedelta(hours=20))
     assert await app.run_due_work() == 3
     await app.wait_until_outbox_empty()
-    card = sb.card(f"ds-confirm-{shift_id}")
+    card = sb.card(on_wire(app, f"ds-confirm-{shift_id}"))
     assert card is not None
     assert "好快開始" in card.public["body"]
     assert [notices(sb, staff_id) for staff_id in PEOPLE] == [[], [], []]
@@ -171,7 +184,7 @@ async def test_people_on_an_announced_shift_are_told_of_changes_and_its_card_fol
 ) -> None:
     app, clock = clocked
     chat, shift_id, _ = await _carded_shift(sb, app, clock)
-    out_track_id = f"ds-confirm-{shift_id}"
+    out_track_id = on_wire(app, f"ds-confirm-{shift_id}")
 
     edited = await chat.say(f"/shift edit {shift_id} time=11:00-14:00 meet=「港鐵B出口」")
     assert "11:00–14:00" in edited
@@ -221,7 +234,7 @@ async def test_a_shift_with_its_own_timing_gets_its_steps_when_it_says(
     clock.set(starts - timedelta(hours=71, minutes=59))  # the organisation's 48 h is a day off
     assert await app.run_due_work() == 1
     await app.wait_until_outbox_empty()
-    assert sb.card(f"ds-confirm-{shift_id}") is not None
+    assert sb.card(on_wire(app, f"ds-confirm-{shift_id}")) is not None
 
     clock.set(starts - timedelta(hours=47, minutes=59))
     assert await app.run_due_work() == 1
@@ -244,7 +257,7 @@ async def test_volunteers_answer_on_their_nudge_and_withdraw_from_their_reminder
 ) -> None:
     app, clock = clocked
     chat, shift_id, starts = await _carded_shift(sb, app, clock)
-    group_card = f"ds-confirm-{shift_id}"
+    group_card = on_wire(app, f"ds-confirm-{shift_id}")
     await _tap(sb, "u-ben", group_card, "confirm", shift_id)
 
     clock.set(starts - timedelta(hours=35))
@@ -278,3 +291,37 @@ async def test_volunteers_answer_on_their_nudge_and_withdraw_from_their_reminder
     assert sb.card_view(reminder.out_track_id, "u-ben")["my_status"] == thanks
     # Nobody else is free: the coordinators hear of the open seat at once.
     assert notices(sb, COORDINATOR)[-1].title == f"#{shift_id} 搵唔到人頂"
+
+
+async def test_a_reminder_that_misses_one_person_reaches_them_after_all_and_nobody_twice(
+    sb: Sandbox, clocked: tuple[BotApp, ManualClock]
+) -> None:
+    app, clock = clocked
+    chat, shift_id, starts = await _carded_shift(sb, app, clock)
+    group_card = on_wire(app, f"ds-confirm-{shift_id}")
+    for staff_id in PEOPLE:
+        await _tap(sb, staff_id, group_card, "confirm", shift_id)
+    clock.set(starts - timedelta(hours=35))
+    await app.run_due_work()
+    await app.wait_until_outbox_empty()
+
+    sb.fail_card_space_next("u-ben")  # DingTalk reports Ben's chat failed, once
+    clock.set(starts - timedelta(hours=23))
+    await app.run_due_work()
+    await app.wait_until_outbox_empty()
+
+    reminders = {staff_id: notices(sb, staff_id) for staff_id in PEOPLE}
+    assert {staff_id: len(cards) for staff_id, cards in reminders.items()} == dict.fromkeys(
+        PEOPLE, 1
+    )
+    [reminder] = reminders["u-ben"]
+    assert "提提你" in reminder.title
+    card = sb.card(reminder.out_track_id)
+    assert card is not None
+    assert sorted(card.spaces) == [("IM_ROBOT", staff_id) for staff_id in sorted(PEOPLE)]
+    assert [change.kind for change in card.history] == ["create", "deliver"]
+    assert [m for m in sb.sent_messages() if m.via == "oto_send"] == []  # no fallback needed
+    # The card Ben got late answers like any other.
+    await _tap(sb, "u-ben", reminder.out_track_id, "decline", shift_id)
+    await app.wait_until_outbox_empty()
+    assert (await chat.states(shift_id))["Ben"] == "declined"

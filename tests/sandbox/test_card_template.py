@@ -155,3 +155,41 @@ async def test_deliveries_are_held_to_the_shipped_template(
         "my_status": "待回覆",
         "last_result": "",
     }
+
+
+# The layout of an official export: open-dingtalk/dingtalk-card-examples, examples/审批模板/
+# 审批模板.json (a message card, schemaVersion 3.0.0). Its widgetInfo and the event_chain file
+# in extension are compiled by the card builder, which the project cannot do offline.
+EXPORT_EDITOR_KEYS = [
+    "schemaVersion",
+    "schema",
+    "mockData",
+    "editVersion",
+    "customWidgetInfo",
+    "useCustomWidgetInfo",
+    "variableList",
+    "formList",
+    "expList",
+    "localList",
+    "hsfList",
+    "lwpList",
+    "extension",
+]
+EXPORT_VARIABLE_KEYS = {"id", "name", "type", "private", "description", "editorVarType", "schema"}
+
+
+def test_the_envelope_is_laid_out_as_an_official_export() -> None:
+    editor_data = _editor_data()
+    assert list(editor_data) == EXPORT_EDITOR_KEYS
+    assert list(editor_data["schema"]) == ["version", "componentsMap", "componentsTree", "i18n"]
+    assert list(editor_data["mockData"]) == [
+        "cardData",
+        "cardPrivateData",
+        "localData",
+        "richTextData",
+    ]
+    assert (editor_data["editVersion"], editor_data["customWidgetInfo"]) == (0, "")
+    assert editor_data["useCustomWidgetInfo"] is False
+    assert editor_data["extension"]["extendType"] == "NORMAL"
+    for variable in editor_data["variableList"]:
+        assert set(variable) <= EXPORT_VARIABLE_KEYS, variable["name"]

@@ -171,9 +171,10 @@ async def test_cards_are_created_once_and_updated_by_key_or_replaced(
         cid,
         True,
     )
+    # DingTalk keeps the first card and refuses to create the id again.
     again = _card_body(sb, cid, cardData={"cardParamMap": {"title": "changed"}})
-    status, _ = await _call(http, "POST", "/v1.0/card/instances/createAndDeliver", again)
-    assert status == 200
+    status, refused = await _call(http, "POST", "/v1.0/card/instances/createAndDeliver", again)
+    assert (status, refused["code"]) == (400, "param.cardAlreadyExist")
     assert sb.card_view("shift-7-v1", "u-ada") == {
         "title": "Sat",
         "status": "0/2",
@@ -206,6 +207,59 @@ async def test_cards_are_created_once_and_updated_by_key_or_replaced(
         http, "PUT", "/v1.0/card/instances", replace | {"outTrackId": "nope"}
     )
     assert (status, unknown["code"]) == (400, "param.cardInstanceNotExist")
+
+
+async def test_a_space_can_be_made_to_miss_a_delivery_and_the_card_delivered_there_later(
+    sb: Sandbox, http: aiohttp.ClientSession
+) -> None:
+    _group_with(sb, "u-ada", "u-bob")
+    sb.fail_card_space_next("u-bob")
+    body = _card_body(
+        sb,
+        "",
+        openSpaceId="dtv1.card//IM_ROBOT.u-ada;IM_ROBOT.u-bob",
+        imRobotOpenSpaceModel={"supportForward": False},
+        imRobotOpenDeliverModel={"spaceType": "IM_ROBOT", "robotCode": sb.robot_code},
+    )
+    status, created = await _call(http, "POST", "/v1.0/card/instances/createAndDeliver", body)
+    assert (status, created["success"]) == (200, True)
+    results = {r["spaceId"]: r["success"] for r in created["result"]["deliverResults"]}
+    assert results == {"u-ada": True, "u-bob": False}
+    card = sb.card("shift-7-v1")
+    assert card is not None
+    assert card.spaces == (("IM_ROBOT", "u-ada"),)
+
+    deliver = {
+        "outTrackId": "shift-7-v1",
+        "userIdType": 1,
+        "openSpaceId": "dtv1.card//IM_ROBOT.u-bob",
+        "imRobotOpenDeliverModel": {"spaceType": "IM_ROBOT", "robotCode": sb.robot_code},
+    }
+    status, delivered = await _call(http, "POST", "/v1.0/card/instances/deliver", deliver)
+    assert status == 200
+    assert [(r["spaceId"], r["success"]) for r in delivered["result"]] == [("u-bob", True)]
+    card = sb.card("shift-7-v1")
+    assert card is not None
+    assert card.spaces == (("IM_ROBOT", "u-ada"), ("IM_ROBOT", "u-bob"))
+    status, unknown = await _call(
+        http, "POST", "/v1.0/card/instances/deliver", deliver | {"outTrackId": "nope"}
+    )
+    assert (status, unknown["code"]) == (400, "param.cardInstanceNotExist")
+
+
+async def test_a_group_card_records_whom_its_text_highlights(
+    sb: Sandbox, http: aiohttp.ClientSession
+) -> None:
+    cid = _group_with(sb, "u-ada")
+    stranger = _card_body(sb, cid, cardAtUserIds=["u-nobody"])
+    status, refused = await _call(http, "POST", "/v1.0/card/instances/createAndDeliver", stranger)
+    assert (status, refused["code"]) == (400, "param.userIdNotExist")
+    body = _card_body(sb, cid, cardAtUserIds=["u-ada"])
+    status, _ = await _call(http, "POST", "/v1.0/card/instances/createAndDeliver", body)
+    assert status == 200
+    card = sb.card("shift-7-v1")
+    assert card is not None
+    assert card.card_at_user_ids == ("u-ada",)
 
 
 async def test_registered_templates_constrain_cards(

@@ -408,3 +408,43 @@ async def test_a_sandbox_with_a_ping_interval_pings_every_connection() -> None:
     assert [first["type"], second["type"]] == ["SYSTEM", "SYSTEM"]
     assert first["headers"]["topic"] == second["headers"]["topic"] == "ping"
     assert "opaque" in json.loads(first["data"])
+
+
+async def _open_stream(session: aiohttp.ClientSession, sb: Sandbox) -> str:
+    opening = {
+        "clientId": sb.client_id,
+        "clientSecret": sb.client_secret,
+        "subscriptions": [{"type": "CALLBACK", "topic": CHAT}],
+        "ua": "test",
+        "localIp": "",
+    }
+    async with session.post("/v1.0/gateway/connections/open", json=opening) as opened:
+        connection = await opened.json()
+    return f"{connection['endpoint']}?ticket={connection['ticket']}"
+
+
+async def test_raw_text_is_pushed_as_it_is_and_a_killed_connection_goes_silent(
+    sb: Sandbox,
+) -> None:
+    sb.add_user(nick="Ada", staff_id="u-ada")
+    cid = sb.add_group(title="SSP", members=["u-ada"]).conversation_id
+    async with aiohttp.ClientSession(base_url=sb.base_url) as session:
+        first_url = await _open_stream(session, sb)
+        async with session.ws_connect(first_url, autoping=False) as ws:
+            await ws.ping(b"alive?")
+            pong = await ws.receive(timeout=2)
+            assert (pong.type, pong.data) == (aiohttp.WSMsgType.PONG, b"alive?")
+            sb.push_raw("{not a frame")
+            assert await ws.receive_str(timeout=2) == "{not a frame"
+
+            sb.kill_connections()
+            await ws.ping(b"alive?")
+            message_id = sb.post_message(cid, "u-ada", "/help")
+            with pytest.raises(TimeoutError):
+                await ws.receive(timeout=0.5)
+            with pytest.raises(RuntimeError, match="no live connection"):
+                sb.push_raw("{}")
+            # The next connection is healthy and gets what the dead one did not.
+            async with session.ws_connect(await _open_stream(session, sb)) as fresh:
+                frame = await fresh.receive_json(timeout=2)
+    assert frame["headers"]["messageId"] == message_id

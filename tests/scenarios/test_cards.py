@@ -6,6 +6,7 @@ The same through the SDK and the sandbox: tests/e2e/test_cards.py and test_backf
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import time
 from typing import Any
 
@@ -14,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.cards import MERGE_BY_KEY
 from storage.models import Offer, OfferState, Volunteer
 from storage.usage import add_usage
 from storage.volunteers import find_volunteer
@@ -74,7 +76,7 @@ async def test_a_confirm_updates_the_count_and_the_tappers_status(
 async def test_the_same_tap_delivered_twice_changes_the_roster_once(
     ssp: Scenario, shift_id: int
 ) -> None:
-    tap = ssp.card_tap(await ssp.card(_confirm_card(shift_id)), "confirm", as_="u-ada")
+    tap = await ssp.card_tap(await ssp.card(_confirm_card(shift_id)), "confirm", as_="u-ada")
 
     first = await ssp.dispatcher.on_card_tap(tap)
     await ssp.tap(_confirm_card(shift_id), "decline", as_="u-ada")
@@ -181,3 +183,21 @@ async def test_a_batch_that_cannot_commit_is_retried_tap_by_tap(
 
     assert all(isinstance(ack, Ack) and ack.result == "ok" for ack in acks)
     assert set((await ssp.states(shift_id)).values()) == {"confirmed"}
+
+
+async def test_a_tap_on_another_installations_card_is_ignored_and_an_old_card_says_so(
+    ssp: Scenario, shift_id: int
+) -> None:
+    tap = await ssp.card_tap(await ssp.card(_confirm_card(shift_id)), "confirm", as_="u-ada")
+    ours = tap.out_track_id
+    elsewhere = replace(tap, out_track_id=ours.replace(await ssp.installation_tag(), "0badc0de"))
+    old = replace(tap, event_id="old-card", out_track_id=_confirm_card(shift_id))
+
+    ignored = (await ssp.dispatcher.on_card_tap(elsewhere)).ack
+    told = (await ssp.dispatcher.on_card_tap(old)).ack
+
+    assert ignored == {"cardUpdateOptions": MERGE_BY_KEY}  # someone else's card stays as it is
+    assert isinstance(told, dict)
+    assert "cardData" not in told
+    assert "舊卡" in told["userPrivateData"]["cardParamMap"]["my_status"]
+    assert await ssp.states(shift_id) == dict.fromkeys(["Ada", "Ben", "Cat"], "invited")

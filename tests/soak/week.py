@@ -10,6 +10,7 @@ reminder's recipients are known: whoever the bot last told "confirmed". 20 volun
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -60,6 +61,9 @@ ANSWERING = Answering(
 OFFERS = OfferTaking(share=0.4, within=timedelta(hours=4), before_start=DEFAULT_OFFSETS.remind)
 MESSAGES = 20
 ALL_SENT = {"announce": "sent", "confirm": "sent", "nudge": "sent", "remind": "sent"}
+# Cards as DingTalk names them: ds-<installation>-<kind>-<shift>...
+CONFIRM_CARD = re.compile(r"ds-[0-9a-f]{8}-confirm-[0-9]+")
+OFFER_CARD = re.compile(r"ds-[0-9a-f]{8}-offer-.+")
 STATE_AFTER = {"confirm": "confirmed", "decline": "declined", "take": "confirmed"}
 
 
@@ -174,8 +178,8 @@ async def week_report(
         deliveries=deliveries,
         outbox=Counter(row.status for row in deliveries.rows),
         shifts=len(org.shifts),
-        confirm_cards=sum(1 for card in cards if card.startswith("ds-confirm-")),
-        offer_cards=sum(1 for card in cards if card.startswith("ds-offer-")),
+        confirm_cards=sum(1 for card in cards if CONFIRM_CARD.fullmatch(card)),
+        offer_cards=sum(1 for card in cards if OFFER_CARD.fullmatch(card)),
         offers=offers,
         steps_not_sent={
             shift.id: outcomes.get(shift.id, {})
