@@ -1,7 +1,7 @@
 """the inbox: chat messages committed before their ACK, handled in arrival order
 
 Revision ID: 0006_bursts
-Revises: 0005
+Revises: 0006_card_edges
 Create Date: 2026-12-06
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import storage.columns
 
 revision: str = "0006_bursts"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006_card_edges"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
