@@ -31,7 +31,12 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from bench.harness import CLIENT_ID, CLIENT_SECRET, bot_on_sandbox, percentile
-from bench.taps import TEMPLATE_ID, deliver_confirm_cards, set_up_rosters
+from bench.taps import (
+    TEMPLATE_ID,
+    confirm_card_on_wire,
+    deliver_confirm_cards,
+    set_up_rosters,
+)
 from sandbox import AckRecord, Sandbox
 from storage.models import ProcessedEvent
 
@@ -106,17 +111,17 @@ def _messages(sandbox: Sandbox, conversation_id: str, count: int) -> list[Push]:
     return [lambda: sandbox.post_message(conversation_id, SENDER, "/me") for _ in range(count)]
 
 
-def _taps(sandbox: Sandbox, rosters: list[tuple[int, list[str]]], count: int) -> list[Push]:
+def _taps(
+    app: BotApp, sandbox: Sandbox, rosters: list[tuple[int, list[str]]], count: int
+) -> list[Push]:
     """Everyone in turn tapping Confirm: each tap writes its dedup record and the volunteer's
     assignment (state, when answered) and is answered with the card's new status."""
-    from core.cards import out_track_id
-
     people = [(staff_id, shift_id) for shift_id, staff_ids in rosters for staff_id in staff_ids]
     return [
         partial(
             sandbox.tap_card,
             staff_id,
-            out_track_id("confirm", shift_id),
+            confirm_card_on_wire(app, shift_id),
             {"action": "confirm", "shift_id": shift_id},
         )
         for _, (staff_id, shift_id) in zip(range(count), itertools.cycle(people))
@@ -124,8 +129,14 @@ def _taps(sandbox: Sandbox, rosters: list[tuple[int, list[str]]], count: int) ->
 
 
 async def _bare(
-    sandbox: Sandbox, rosters: list[tuple[int, list[str]]], messages: int, taps: int
+    app: BotApp,
+    sandbox: Sandbox,
+    rosters: list[tuple[int, list[str]]],
+    messages: int,
+    taps: int,
 ) -> tuple[Burst, Burst]:
+    """The same bursts answered by the bare SDK, connected beside the bot (the sandbox pushes to
+    the newest connection); the bot only lends the cards' ids."""
     # Imported once the sandbox is up: the SDK binds DINGTALK_OPENAPI_ENDPOINT when first imported.
     from bench.bare_sdk import BareSdk
 
@@ -140,7 +151,9 @@ async def _bare(
             "bare SDK, messages at once",
             _messages(sandbox, group.conversation_id, messages),
         )
-        tapped = await _burst(sandbox, "bare SDK, taps at once", _taps(sandbox, rosters, taps))
+        tapped = await _burst(
+            sandbox, "bare SDK, taps at once", _taps(app, sandbox, rosters, taps)
+        )
     finally:
         await asyncio.to_thread(bare.stop)
         await sandbox.wait_until(lambda: sandbox.connection_count == connected, timeout=30)
@@ -174,7 +187,7 @@ async def run_bursts(messages: int, taps: int) -> None:
             f" the bot's ACK deadlines {ACK_DEADLINE_SECONDS:g} s (messages),"
             f" {CARD_ACK_DEADLINE_SECONDS:g} s (taps)"
         )
-        bare_chat, bare_taps = await _bare(sandbox, rosters, messages, taps)
+        bare_chat, bare_taps = await _bare(app, sandbox, rosters, messages, taps)
 
         group = sandbox.add_group(title="bot", members=[SENDER])
         chat = await _burst(
@@ -183,14 +196,14 @@ async def run_bursts(messages: int, taps: int) -> None:
         await sandbox.wait_for_messages(messages, group.conversation_id, timeout=600)
         replies_done = max(reply.at for reply in sandbox.sent_messages(group.conversation_id))
         chat = Burst(chat.label, chat.pushed_at, chat.acks, replies_done)
-        tapped = await _burst(sandbox, "bot, taps at once", _taps(sandbox, rosters, taps))
+        tapped = await _burst(sandbox, "bot, taps at once", _taps(app, sandbox, rosters, taps))
         # Taps ACKed busy are still applied, after the others: let them finish first.
         await _until_taps_applied(app, taps)
         steady_rate = bare_taps.rate() * STEADY_SHARE
         steady = await _burst(
             sandbox,
             f"bot, taps at {steady_rate:.0f}/s (1/4 of bare)",
-            _taps(sandbox, rosters, round(steady_rate * STEADY_SECONDS)),
+            _taps(app, sandbox, rosters, round(steady_rate * STEADY_SECONDS)),
             every=1 / steady_rate,
         )
         for burst in (bare_chat, chat, bare_taps, tapped, steady):
