@@ -175,8 +175,7 @@ async def _until_taps_applied(app: BotApp, count: int) -> None:
 
 async def run_bursts(messages: int, taps: int) -> None:
     async with bot_on_sandbox(card_template_id=TEMPLATE_ID) as (sandbox, app):
-        from bot.dispatch import CARD_ACK_DEADLINE_SECONDS
-        from bot.stream import ACK_DEADLINE_SECONDS
+        from bot.stream import ACK_DEADLINE_SECONDS, CARD_ACK_DEADLINE_SECONDS
 
         sandbox.add_user(nick="Burst", staff_id=SENDER)
         rosters = await set_up_rosters(sandbox, app)

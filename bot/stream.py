@@ -28,7 +28,7 @@ import dingtalk_stream
 import websockets
 from dingtalk_stream import AckMessage, CallbackHandler, CallbackMessage, SystemMessage
 
-from bot.dispatch import CARD_ACK_DEADLINE_SECONDS, Outcome
+from bot.dispatch import Outcome
 from core.clock import Clock
 from core.incoming import (
     CardTap,
@@ -48,8 +48,9 @@ MESSAGE_TOPIC = "/v1.0/im/bot/messages/get"
 CARD_TOPIC = "/v1.0/card/instances/callback"
 SYSTEM_PING_TOPIC = "ping"
 # DingTalk wants stream pushes ACKed within 3 s and card callbacks within 2 s; leave room for the
-# trip back. (The card one is the dispatcher's, which orders taps by it.)
+# trip back.
 ACK_DEADLINE_SECONDS = 2.5
+CARD_ACK_DEADLINE_SECONDS = 1.5
 MAX_RECONNECT_DELAY_SECONDS = 60.0
 # The watchdog waits at least this many of DingTalk's observed ping intervals.
 IDLE_PING_INTERVALS = 3
