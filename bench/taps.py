@@ -73,7 +73,7 @@ def _latency_line(label: str, acks: list[AckRecord]) -> str:
     return f"{label:<30} n={len(millis):<4} {spread(millis)}"
 
 
-async def _set_up(sandbox: Sandbox, app: BotApp) -> list[tuple[int, list[str]]]:
+async def set_up_rosters(sandbox: Sandbox, app: BotApp) -> list[tuple[int, list[str]]]:
     """Sites, groups, volunteers, shifts and bookings; returns (shift id, staff ids) per site."""
     from storage.shifts import add_shift, book
     from storage.sites import add_site
@@ -145,8 +145,15 @@ async def _set_up(sandbox: Sandbox, app: BotApp) -> list[tuple[int, list[str]]]:
     return rosters
 
 
-async def _deliver_cards(sandbox: Sandbox, app: BotApp, shift_ids: list[int]) -> None:
-    from core.cards import out_track_id
+def confirm_card_on_wire(app: BotApp, shift_id: int) -> str:
+    """The id DingTalk (the sandbox) knows the shift's confirm card by: tagged with the
+    installation."""
+    from core.cards import out_track_id, wire_id
+
+    return wire_id(out_track_id("confirm", shift_id), app.installation_tag)
+
+
+async def deliver_confirm_cards(sandbox: Sandbox, app: BotApp, shift_ids: list[int]) -> None:
     from jobs.steps import queue_confirm_card
     from storage.shifts import find_shift
 
@@ -160,17 +167,15 @@ async def _deliver_cards(sandbox: Sandbox, app: BotApp, shift_ids: list[int]) ->
             if not queued:
                 raise RuntimeError(f"confirm card of shift {shift_id} was not queued")
     app.outbox.wake()
-    cards = [out_track_id("confirm", shift_id) for shift_id in shift_ids]
+    cards = [confirm_card_on_wire(app, shift_id) for shift_id in shift_ids]
     await sandbox.wait_until(lambda: all(sandbox.card(card) is not None for card in cards), 30)
 
 
-def _plan(rosters: list[tuple[int, list[str]]]) -> list[Tap | None]:
+def _plan(app: BotApp, rosters: list[tuple[int, list[str]]]) -> list[Tap | None]:
     """Every volunteer's tap in a random order; None marks a redelivery of an earlier tap."""
-    from core.cards import out_track_id
-
     rng = random.Random(SEED)
     taps = [
-        Tap(staff_id, shift_id, out_track_id("confirm", shift_id), "confirm")
+        Tap(staff_id, shift_id, confirm_card_on_wire(app, shift_id), "confirm")
         for shift_id, staff_ids in rosters
         for staff_id in staff_ids
     ]
@@ -333,8 +338,8 @@ async def run_taps() -> None:
             f" ({SITES} sites x {PER_SITE}, SQLite file)"
         )
         started = time.perf_counter()
-        rosters = await _set_up(sandbox, app)
-        await _deliver_cards(sandbox, app, [shift_id for shift_id, _ in rosters])
+        rosters = await set_up_rosters(sandbox, app)
+        await deliver_confirm_cards(sandbox, app, [shift_id for shift_id, _ in rosters])
         await app.wait_until_outbox_empty()
         print(
             f"{'set-up':<30} {(time.perf_counter() - started) * 1000:7.1f} ms"
@@ -342,7 +347,7 @@ async def run_taps() -> None:
         )
         print(_usage_line("usage after set-up", await app.usage_this_month(), sandbox))
 
-        sent = await asyncio.to_thread(_drive, sandbox, _plan(rosters))
+        sent = await asyncio.to_thread(_drive, sandbox, _plan(app, rosters))
         pushes: Counter[str] = Counter(record.message_id for record in sent)
         await sandbox.wait_until(
             lambda: all(len(sandbox.acks(mid)) >= n for mid, n in pushes.items()), timeout=60

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.dispatch import Dispatcher
 from bot.health import HealthEndpoint, live_state, write_snapshot, write_snapshots
+from bot.inbox import Inbox
 from bot.outbox import OutboxSender
 from bot.supervisor import Supervisor
 from core.clock import Clock, SystemClock
@@ -37,6 +38,7 @@ from storage.usage import usage_for
 
 log = logging.getLogger(__name__)
 
+INBOX_TASK = "inbox-worker"
 OUTBOX_TASK = "outbox-sender"
 HEALTH_SNAPSHOT_TASK = "health-snapshot"
 
@@ -76,7 +78,14 @@ class BotApp:
             clock=self.clock,
             on_committed=self.outbox.wake,
         )
+        self.inbox = Inbox(
+            sessions=self.sessions,
+            settings=settings,
+            clock=self.clock,
+            handle=self.dispatcher.handle_inbox_message,
+        )
         self._sender_task: asyncio.Task[None] | None = None
+        self._inbox_task: asyncio.Task[None] | None = None
         self.job_deps = JobDeps(
             sessions=self.sessions,
             settings=settings,
@@ -101,7 +110,7 @@ class BotApp:
 
         self.stream = StreamConnection(
             settings.dingtalk,
-            on_message=self.dispatcher.on_message,
+            on_message=self.inbox.receive,
             on_card_tap=self.dispatcher.on_card_tap,
             app_loop=asyncio.get_running_loop(),
             clock=self.clock,
@@ -124,6 +133,7 @@ class BotApp:
             await write_snapshot(self.sessions, self.live_state, wall_clock)
         except SQLAlchemyError:
             log.exception("the first health snapshot could not be written; tried again later")
+        self._inbox_task = self.supervisor.start(INBOX_TASK, self.inbox.run)
         self._sender_task = self.supervisor.start(OUTBOX_TASK, self.outbox.run)
         self.supervisor.start(
             HEALTH_SNAPSHOT_TASK,
@@ -147,20 +157,20 @@ class BotApp:
         if not await asyncio.to_thread(self.stream.connected.wait, within_seconds):
             raise TimeoutError(f"no stream connection within {within_seconds} s")
 
-    async def _finish_outbox(self) -> bool:
-        """Let the sender send what is due, for a bounded time; True if it got through."""
-        if self._sender_task is None:
+    async def _finish(self, task: asyncio.Task[None] | None, deadline: float) -> bool:
+        """Wait for ``task`` (asked to finish) until the loop's time ``deadline``, else cancel
+        it; True if it got through. Whatever it had not done is still in the database."""
+        if task is None:
             return True
-        self.outbox.finish()
-        done, _ = await asyncio.wait(
-            {self._sender_task}, timeout=self.settings.limits.shutdown_flush_seconds
-        )
+        timeout = max(0.0, deadline - asyncio.get_running_loop().time())
+        done, _ = await asyncio.wait({task}, timeout=timeout)
         if done:
             return True
-        # A send in flight may be repeated after the restart; every row is still in the database.
-        self._sender_task.cancel()
+        # A send in flight may be repeated after the restart; a message being answered rolls
+        # back and is answered after the restart.
+        task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
-            await self._sender_task
+            await task
         return False
 
     async def run_job(self, name: str) -> int:
@@ -173,12 +183,14 @@ class BotApp:
         return await self.run_job(DUE_WORK_JOB)
 
     async def wait_until_outbox_empty(self, within_seconds: float = 10.0) -> None:
-        """Until every queued message has been sent or given up (demo and tests)."""
+        """Until every received message has been answered and every queued message has been
+        sent or given up (demo and tests)."""
         async with asyncio.timeout(within_seconds):
             while True:
-                async with self.sessions() as session:
-                    if not await pending_messages(session=session):
-                        return
+                if not await self.inbox.unhandled():
+                    async with self.sessions() as session:
+                        if not await pending_messages(session=session):
+                            return
                 await asyncio.sleep(0.02)
 
     async def usage_this_month(self) -> MonthlyUsage:
@@ -196,9 +208,14 @@ class BotApp:
         stopped = await asyncio.to_thread(self.stream.stop)
         if not stopped:
             log.warning("stream thread did not end in time; abandoning it (daemon)")
-        flushed = await self._finish_outbox()
+        # Answer what was received, then send what is due, within the flush time.
+        deadline = asyncio.get_running_loop().time() + self.settings.limits.shutdown_flush_seconds
+        self.inbox.finish()
+        answered = await self._finish(self._inbox_task, deadline)
+        self.outbox.finish()
+        flushed = await self._finish(self._sender_task, deadline)
         await self.supervisor.stop()
         await self.health_endpoint.stop()
         await self.client.close()
         await self.engine.dispose()
-        log.info("bot stopped", extra={"outbox_flushed": flushed})
+        log.info("bot stopped", extra={"inbox_answered": answered, "outbox_flushed": flushed})

@@ -1,23 +1,26 @@
 """One incoming event -> one transaction: the dedup record, the handler's changes, its replies.
 
-The replies are outbox rows written in that same transaction and sent after it commits, so a
-crash can neither lose a reply to a handled message nor handle a message twice.
+A chat message is answered from its inbox row (``bot/inbox.py`` received and ACKed it before):
+the row is marked handled in the transaction that answers it. A card tap is answered inside its
+ACK. The replies are outbox rows written in that same transaction and sent after it commits, so
+a crash can neither lose a reply to a handled message nor handle a message twice.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.batching import GroupCommit
 from core.cards import MERGE_BY_KEY, ack_response
 from core.clock import Clock
 from core.commands import Command, CommandSyntaxError, parse_command
-from core.incoming import CardTap, ChatMessage
+from core.incoming import CardTap, ChatMessage, chat_message_from_payload
 from core.installation import InstallationTag
 from core.messages import Language, bilingual, quoted, reader_language
 from core.outgoing import month_of, reply_row
@@ -35,7 +38,8 @@ from core.taps import TapContext, TapIgnored, TapRefused, TapResult, TapRouter
 from planner.permissions import Role
 from storage.database import SessionFactory
 from storage.events import DuplicateEvent, find_processed, record_processed
-from storage.models import Volunteer
+from storage.inbox import mark_handled
+from storage.models import InboxMessage, Volunteer
 from storage.outbox import enqueue
 from storage.roles import find_grant
 from storage.usage import add_usage
@@ -43,6 +47,8 @@ from storage.volunteers import find_volunteer
 
 log = logging.getLogger(__name__)
 MESSAGE_ACK = "OK"
+# A batch of taps must commit well inside the card ACK deadline (bot/stream.py).
+TAP_BATCH = 64
 # Merge-by-key with nothing in it: leaves every variable of the card as it is.
 UNCHANGED_CARD = {"cardUpdateOptions": MERGE_BY_KEY}
 
@@ -51,6 +57,13 @@ UNCHANGED_CARD = {"cardUpdateOptions": MERGE_BY_KEY}
 class Outcome:
     ack: object
     """What goes into the ACK's ``response``."""
+
+
+@dataclass(frozen=True)
+class _FirstTap:
+    """A tap recorded for the first time: it counts as a stream delivery."""
+
+    outcome: Outcome
 
 
 class Dispatcher:
@@ -71,90 +84,140 @@ class Dispatcher:
         self._taps = taps
         self._on_committed = on_committed
         self._installation = InstallationTag(sessions, clock)
+        self._tap_batches = GroupCommit[CardTap, Outcome](self._write_taps, max_batch=TAP_BATCH)
 
-    async def on_message(self, message: ChatMessage) -> Outcome:
-        key = f"msg:{message.msg_id}"
+    async def handle_inbox_message(self, row: InboxMessage) -> None:
+        """Answer one received message: its dedup record, the handler's changes, its replies and
+        the row marked handled, in one transaction."""
+        assert row.id is not None
         now = self._clock.now()
         try:
+            message = chat_message_from_payload(row.payload)
+        except ValueError:
+            # Not one of ours (a newer version wrote it?): skipped, or it would block the rest.
+            log.exception("inbox row is not a chat message", extra={"inbox_id": row.id})
+            await self._mark_handled(row.id, now)
+            return
+        key = f"msg:{message.msg_id}"
+        try:
             async with self._sessions.begin() as session:
-                processed = await find_processed(session=session, key=key)
-                if processed is not None:
-                    return Outcome(ack=json.loads(processed.ack))
+                await mark_handled(session=session, inbox_id=row.id, now=now)
+                if await find_processed(session=session, key=key) is not None:
+                    return
                 await record_processed(
                     session=session, key=key, ack=json.dumps(MESSAGE_ACK), processed_at=now
                 )
-                staff_id = message.sender.staff_id
-                volunteer = (
-                    await find_volunteer(session=session, staff_id=staff_id) if staff_id else None
-                )
-                role, regions = await self._role_of(session, staff_id)
-                language = self._language_of(volunteer)
-                replies = await self._answer(
-                    session,
-                    message,
-                    now=now,
-                    language=language,
-                    volunteer=volunteer,
-                    role=role,
-                    regions=regions,
-                )
-                for sequence, reply in enumerate(replies):
-                    await enqueue(
-                        session=session,
-                        message=reply_row(
-                            message, reply, sequence=sequence, now=now, language=language
-                        ),
-                    )
-                await add_usage(
-                    session=session,
-                    month=month_of(now, self._settings.org.zone),
-                    stream_deliveries=1,
-                )
+                await self._answer_message(session, message, now=now)
         except DuplicateEvent:
-            log.info("duplicate delivery settled by another transaction", extra={"key": key})
-            return Outcome(ack=MESSAGE_ACK)
+            log.info("message answered by another transaction", extra={"key": key})
+            await self._mark_handled(row.id, now)
+            return
         self._on_committed()
-        return Outcome(ack=MESSAGE_ACK)
+
+    async def _mark_handled(self, inbox_id: int, now: datetime) -> None:
+        async with self._sessions.begin() as session:
+            await mark_handled(session=session, inbox_id=inbox_id, now=now)
+
+    async def _answer_message(
+        self, session: AsyncSession, message: ChatMessage, *, now: datetime
+    ) -> None:
+        staff_id = message.sender.staff_id
+        volunteer = await find_volunteer(session=session, staff_id=staff_id) if staff_id else None
+        role, regions = await self._role_of(session, staff_id)
+        language = self._language_of(volunteer)
+        replies = await self._answer(
+            session,
+            message,
+            now=now,
+            language=language,
+            volunteer=volunteer,
+            role=role,
+            regions=regions,
+        )
+        for sequence, reply in enumerate(replies):
+            await enqueue(
+                session=session,
+                message=reply_row(message, reply, sequence=sequence, now=now, language=language),
+            )
 
     async def on_card_tap(self, tap: CardTap) -> Outcome:
-        """A button tap: the roster change and its dedup record in one transaction; the ACK
-        carries the card's new public status and the tapper's own."""
-        key = f"tap:{tap.event_id}"
+        """A button tap: the roster change and its dedup record committed before the ACK, which
+        carries the card's new public status and the tapper's own.
+
+        Taps arriving together share one transaction (each tap's handler in its savepoint), in
+        the order they came: under a burst the database commits once per batch instead of once
+        per tap.
+        """
+        return await self._tap_batches.submit(tap)
+
+    async def _write_taps(self, taps: Sequence[CardTap]) -> list[Outcome | Exception]:
         now = self._clock.now()
+        month = month_of(now, self._settings.org.zone)
         installation = await self._installation.get()
         try:
             async with self._sessions.begin() as session:
-                processed = await find_processed(session=session, key=key)
-                if processed is not None:
-                    return Outcome(ack=json.loads(processed.ack))
-                event = await record_processed(
-                    session=session, key=key, ack="{}", processed_at=now
-                )
-                volunteer = await find_volunteer(session=session, staff_id=tap.staff_id)
-                result = await self._run_tap(
-                    session, tap, installation=installation, now=now, volunteer=volunteer
-                )
-                response = (
-                    UNCHANGED_CARD
-                    if result is None
-                    else ack_response(
-                        status=result.status,
-                        my_status=result.my_status,
-                        result="ok" if result.accepted else "refused",
-                    )
-                )
-                event.ack = json.dumps(response)
-                session.add(event)
-                await add_usage(
-                    session=session,
-                    month=month_of(now, self._settings.org.zone),
-                    stream_deliveries=1,
-                )
+                # A write first: on SQLite it takes the write lock for the whole batch. A read
+                # first would take a snapshot that another commit can make stale, failing the
+                # batch's first write at once ("database is locked") instead of waiting.
+                await add_usage(session=session, month=month, stream_deliveries=len(taps))
+                answers = [
+                    await self._tap_in_batch(session, tap, installation=installation, now=now)
+                    for tap in taps
+                ]
+                repeated = sum(1 for answer in answers if not isinstance(answer, _FirstTap))
+                if repeated:
+                    await add_usage(session=session, month=month, stream_deliveries=-repeated)
         except DuplicateEvent:
-            # The other delivery's transaction answers the tap; this ACK changes nothing.
-            return Outcome(ack=UNCHANGED_CARD)
+            if len(taps) == 1:
+                # The other delivery's transaction answers the tap; this ACK changes nothing.
+                return [Outcome(ack=UNCHANGED_CARD)]
+            return [await self._write_tap_alone(tap) for tap in taps]
+        except Exception:
+            if len(taps) == 1:
+                raise
+            # Nothing of the batch was written: each tap again in its own transaction, so one
+            # that cannot be applied does not take the others down.
+            log.warning("a batch of taps failed; retrying each alone", exc_info=True)
+            return [await self._write_tap_alone(tap) for tap in taps]
         self._on_committed()
-        return Outcome(ack=response)
+        return [answer.outcome if isinstance(answer, _FirstTap) else answer for answer in answers]
+
+    async def _write_tap_alone(self, tap: CardTap) -> Outcome | Exception:
+        try:
+            [answer] = await self._write_taps([tap])
+        except Exception as error:  # the ACK reports it for this tap alone
+            log.exception("card tap failed", extra={"event_id": tap.event_id})
+            return error
+        return answer
+
+    async def _tap_in_batch(
+        self, session: AsyncSession, tap: CardTap, *, installation: str, now: datetime
+    ) -> _FirstTap | Outcome:
+        """One tap in its batch's transaction; its dedup record is written with its answer, so
+        a delivery of the same tap later in the batch finds it."""
+        key = f"tap:{tap.event_id}"
+        processed = await find_processed(session=session, key=key)
+        if processed is not None:
+            return Outcome(ack=json.loads(processed.ack))
+        volunteer = await find_volunteer(session=session, staff_id=tap.staff_id)
+        result = await self._run_tap(
+            session, tap, installation=installation, now=now, volunteer=volunteer
+        )
+        response = (
+            UNCHANGED_CARD
+            if result is None
+            else ack_response(
+                status=result.status,
+                my_status=result.my_status,
+                result="ok" if result.accepted else "refused",
+            )
+        )
+        # A concurrent delivery (another process) that recorded it first fails this batch,
+        # whose taps are then retried alone: this one then answers as a duplicate.
+        await record_processed(
+            session=session, key=key, ack=json.dumps(response), processed_at=now
+        )
+        return _FirstTap(Outcome(ack=response))
 
     async def _run_tap(
         self,

@@ -25,6 +25,7 @@ from core.outgoing import month_of
 from core.settings import Settings
 from storage.database import SessionFactory
 from storage.health import latest_snapshot, save_snapshot
+from storage.inbox import unhandled_count
 from storage.models import OutboxStatus
 from storage.outbox import outbox_backlog
 from storage.usage import usage_for
@@ -72,14 +73,17 @@ def stale_after_seconds(settings: Settings) -> float:
 async def database_health(
     sessions: SessionFactory, settings: Settings, now: datetime
 ) -> dict[str, Any]:
-    """The outbox rows by status (partial card deliveries show as failed or pending rows) and
-    the month's metered calls against the budget."""
+    """Messages received and not yet answered, the outbox rows by status (partial card
+    deliveries show as failed or pending rows) and the month's metered calls against the
+    budget."""
     month = month_of(now, settings.org.zone)
     async with sessions() as session:
+        unanswered = await unhandled_count(session=session)
         backlog = await outbox_backlog(session=session)
         usage = await usage_for(session=session, month=month)
     oldest = backlog.oldest_pending_at
     return {
+        "inbox": {"unanswered": unanswered},
         "outbox": {
             **{str(status): backlog.by_status.get(status, 0) for status in OutboxStatus},
             "oldest_pending_age_seconds": (now - oldest).total_seconds() if oldest else None,
@@ -167,6 +171,7 @@ def render_status(report: dict[str, Any]) -> list[str]:
             line += f", DingTalk pings every {_duration(pings)}"
         lines.append(line)
         lines.extend(_task_line(task) for task in report["tasks"])
+    lines.append(f"inbox: {report['inbox']['unanswered']} received, not yet answered")
     outbox = report["outbox"]
     oldest = outbox["oldest_pending_age_seconds"]
     oldest_text = "" if oldest is None else f" (oldest {_duration(oldest)})"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 GROUP_CONVERSATION = "2"
 MAX_ROW_ID = 2**31 - 1
@@ -146,6 +146,21 @@ def parse_chat_message(data: Mapping[str, Any], received_at: datetime) -> ChatMe
         session_webhook_expires_at=_millis(data.get("sessionWebhookExpiredTime")),
         sent_at=_millis(data.get("createAt")) or received_at,
     )
+
+
+_CHAT_MESSAGE = TypeAdapter(ChatMessage)
+
+
+def chat_message_payload(message: ChatMessage) -> dict[str, Any]:
+    """``message`` as plain JSON values, for the inbox row that keeps it until it is handled."""
+    payload: dict[str, Any] = _CHAT_MESSAGE.dump_python(message, mode="json")
+    return payload
+
+
+def chat_message_from_payload(payload: Mapping[str, Any]) -> ChatMessage:
+    """The :class:`ChatMessage` :func:`chat_message_payload` stored; ``ValueError`` if it is not
+    one (a row written by another version)."""
+    return _CHAT_MESSAGE.validate_python(payload)
 
 
 # ``selftest`` is only on the card of `dingshift selftest`, which answers it itself.

@@ -38,6 +38,22 @@ class ProcessedEvent(SQLModel, table=True):
     """The ACK response given the first time (JSON), replayed verbatim for a redelivery."""
 
 
+class InboxMessage(SQLModel, table=True):
+    """A chat message as received: committed before its ACK, handled later in arrival order."""
+
+    __tablename__ = "inbox_message"
+
+    id: int | None = Field(default=None, primary_key=True)
+    """Arrival order."""
+    msg_id: str = Field(max_length=200, unique=True)
+    """DingTalk's msgId: a redelivered frame finds its row and adds none."""
+    conversation_id: str = Field(max_length=128)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    received_at: datetime = Field(sa_type=UTCDateTime)
+    handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    """Set in the transaction that answers the message."""
+
+
 class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENT = "sent"

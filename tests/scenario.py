@@ -1,16 +1,17 @@
 """Scenario tests in-process: the commands and card taps without the SDK, the sandbox or the
 outbox sender, in milliseconds.
 
-:class:`Scenario` builds the dispatcher with ``bot.app.build_dispatcher``, as the bot does, on a
-real, migrated database
-and a :class:`~core.clock.ManualClock`, and feeds it the frozen values the SDK adapter would hand
-it (:class:`~core.incoming.ChatMessage`, :class:`~core.incoming.CardTap`). What the bot answers is
-read back, through the typed outgoing messages, from the outbox rows it queued
+:class:`Scenario` builds the dispatcher with ``bot.app.build_dispatcher`` and the inbox in front of
+it, as the bot does, on a real, migrated database and a :class:`~core.clock.ManualClock`, and feeds
+them the frozen values the SDK adapter would hand over (:class:`~core.incoming.ChatMessage` into
+the inbox, which is then worked off; :class:`~core.incoming.CardTap` to the dispatcher). What the
+bot answers is read back, through the typed outgoing messages, from the outbox rows it queued
 (:func:`read_outbox`). tests/e2e/ keeps checking the wire.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections.abc import Mapping, Sequence
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import SQLModel, col, select
 
 from bot.app import build_dispatcher
+from bot.inbox import Inbox
 from core.cards import wire_id
 from core.clock import ManualClock
 from core.incoming import CardAction, CardTap, ChatMessage, Sender
@@ -210,6 +212,12 @@ class Scenario:
         self.dispatcher = build_dispatcher(
             sessions=sessions, settings=settings, clock=self.clock, on_committed=_nothing_to_wake
         )
+        self.inbox = Inbox(
+            sessions=sessions,
+            settings=settings,
+            clock=self.clock,
+            handle=self.dispatcher.handle_inbox_message,
+        )
         # No job here asks DingTalk anything, so the client never opens a connection.
         self.job_deps = JobDeps(
             sessions=sessions,
@@ -273,7 +281,8 @@ class Scenario:
     ) -> list[str]:
         """Handle ``text`` (see :meth:`message`) and return the bot's replies to it."""
         message = self.message(text, as_=as_, in_group=in_group, at=at)
-        await self.dispatcher.on_message(message)
+        await self.inbox.receive(message)
+        await self.inbox.handle_received()
         return await self.replies_to(message)
 
     async def say_each(self, posts: Sequence[str], *, as_: str | None = COORDINATOR) -> list[str]:
@@ -352,6 +361,23 @@ class Scenario:
         """``as_`` taps ``action`` on the queued card ``out_track_id``; the ACK they get."""
         tap = await self.card_tap(await self.card(out_track_id), action, as_=as_)
         return read_ack((await self.dispatcher.on_card_tap(tap)).ack)
+
+    async def taps_together(
+        self, out_track_id: str, taps: Mapping[str, CardAction]
+    ) -> list[Ack | BaseException]:
+        """Each of ``taps`` (staffId -> action) at the same moment, as a burst of frames hands
+        them over; the ACK each gets, or the exception its frame failed with."""
+        card = await self.card(out_track_id)
+        frames = [
+            await self.card_tap(card, action, as_=staff_id) for staff_id, action in taps.items()
+        ]
+        answers = await asyncio.gather(
+            *(self.dispatcher.on_card_tap(frame) for frame in frames), return_exceptions=True
+        )
+        return [
+            answer if isinstance(answer, BaseException) else read_ack(answer.ack)
+            for answer in answers
+        ]
 
     async def rows(self, model: type[Row]) -> list[Row]:
         """Every row of ``model`` (to check what was stored, or that nothing was)."""

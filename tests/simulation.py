@@ -9,9 +9,10 @@
   (``take``) are planned as the offers appear (:class:`OfferTaking`).
 - :class:`Simulation`: moves the bot's clock in steps (30 minutes by default). At every step it
   lets the bot settle: every frame pushed has an ACK with code 200 (a frame without one is pushed
-  again after a while, as DingTalk redelivers), a whole due-work pass has run since, no lifecycle
-  step is due and no outbox row is due. Then it performs the actions due and settles again, and
-  before the next step it moves the clock to each outbox retry that falls due in between. It
+  again after a while, as DingTalk redelivers) and every message received is answered, a whole
+  due-work pass has run since, no lifecycle step is due and no outbox row is due. Then it performs
+  the actions due and settles again, and before the next step it moves the clock to each outbox
+  retry that falls due in between. It
   drives a bot in this process (:class:`InProcessBot`, on a :class:`core.clock.ManualClock`) or in
   another one (:class:`FileClockBot`, see ``tests/simulated_bot.py``), whose deaths it waits out:
   the clock never moves on before the bot has caught up.
@@ -54,6 +55,7 @@ from planner.conflicts import Refusal
 from planner.lifecycle import Offsets
 from sandbox import RequestRecord, Sandbox, SentMessage, is_metered
 from storage.database import SessionFactory
+from storage.inbox import unhandled_count
 from storage.installation import installation_tag
 from storage.models import (
     Assignment,
@@ -639,13 +641,14 @@ class Simulation:
 
     async def settle(self) -> None:
         """Until the bot has nothing left to do at :attr:`now`: every frame pushed has an ACK
-        with code 200, a whole due-work pass has run since, no lifecycle step is due and no
-        outbox row is due."""
+        with code 200 and every message is answered, a whole due-work pass has run since, no
+        lifecycle step is due and no outbox row is due."""
         deadline = time.monotonic() + self.settle_timeout
         need_pass = True
         while True:
             waiting = self.unacknowledged()
-            if waiting:
+            if waiting or await self.unanswered():
+                # A message ACKed is answered a moment later (the inbox), and may make work due.
                 need_pass = True
             elif need_pass:
                 need_pass = not await self.bot.pass_done()
@@ -668,6 +671,11 @@ class Simulation:
                     f" outbox rows due {await self.pending_count(due=True)}"
                 )
             await asyncio.sleep(self.poll_interval)
+
+    async def unanswered(self) -> int:
+        """Messages the bot has received (ACKed) but not answered yet."""
+        async with self.sessions() as session:
+            return await unhandled_count(session=session)
 
     async def lifecycle_due(self) -> list[int]:
         """Shifts with a lifecycle step due at :attr:`now` and not yet handled."""

@@ -10,7 +10,7 @@ from core.clock import ManualClock
 from core.settings import Settings, load_settings
 from storage.database import SessionFactory
 from storage.health import save_snapshot
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import InboxMessage, OutboxMessage, OutboxStatus
 from storage.usage import add_usage
 
 NOW = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
@@ -62,6 +62,12 @@ async def test_a_backing_off_task_and_failed_rows_read_plainly(sessions: Session
         session.add(_row("c", OutboxStatus.SENT, NOW - timedelta(hours=1)))
         session.add(_row("d", OutboxStatus.FAILED, NOW - timedelta(hours=1)))
         await add_usage(session=session, month="2026-12", metered_api_calls=1203)
+        for msg_id, handled_at in (("m1", NOW), ("m2", None), ("m3", None)):
+            session.add(
+                InboxMessage(
+                    msg_id=msg_id, conversation_id="cid1", received_at=NOW, handled_at=handled_at
+                )
+            )
 
     report = await status_report(SETTINGS, sessions, ManualClock(NOW))
     assert not healthy(report)
@@ -72,6 +78,7 @@ async def test_a_backing_off_task_and_failed_rows_read_plainly(sessions: Session
         "task outbox-sender: backing off since 2026-12-02T01:59:56+00:00 (3 failure(s) in a row"
         " since 2026-12-02T01:59:49+00:00; retry in 4 s; last error: OperationalError: database"
         " or disk is full)",
+        "inbox: 2 received, not yet answered",
         "outbox: 2 pending (oldest 90 s), 1 sent, 1 failed, 0 dropped",
         "API usage 2026-12: 1203 of 5000 metered calls",
     ]

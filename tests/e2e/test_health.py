@@ -20,7 +20,7 @@ from storage.database import SessionFactory
 from tests.e2e.clock import E2E_START
 
 SNAPSHOT_SECONDS = 0.2
-TASKS = ["due-work", "expand-templates", "outbox-sender", "health-snapshot"]
+TASKS = ["due-work", "expand-templates", "inbox-worker", "outbox-sender", "health-snapshot"]
 
 
 def _free_port() -> int:
@@ -95,11 +95,12 @@ async def test_status_shows_the_running_bot_and_says_when_it_has_stopped(
     assert code == 0, lines
     assert lines[0].startswith("bot: running (health snapshot ")
     assert lines[1].startswith("stream: connected, last frame ")
-    assert [line.split(":")[0] for line in lines[2:6]] == [f"task {task}" for task in TASKS]
-    assert all(": running since 2026-12-02T" in line for line in lines[2:6]), lines
-    assert lines[6] == "outbox: 0 pending, 1 sent, 0 failed, 0 dropped"
-    assert lines[7].startswith("API usage ")
-    assert lines[7].endswith(" of 5000 metered calls")
+    assert [line.split(":")[0] for line in lines[2:7]] == [f"task {task}" for task in TASKS]
+    assert all(": running since 2026-12-02T" in line for line in lines[2:7]), lines
+    assert lines[7] == "inbox: 0 received, not yet answered"
+    assert lines[8] == "outbox: 0 pending, 1 sent, 0 failed, 0 dropped"
+    assert lines[9].startswith("API usage ")
+    assert lines[9].endswith(" of 5000 metered calls")
 
     await bot.stop()
     await asyncio.sleep(4 * SNAPSHOT_SECONDS)
@@ -113,7 +114,10 @@ async def test_status_before_the_bot_ever_ran(sessions: SessionFactory, config_f
     code, lines = await _status(config_file)
     assert code == 1
     assert lines[0] == "bot: not running (it has never written a health snapshot)"
-    assert lines[1] == "outbox: 0 pending, 0 sent, 0 failed, 0 dropped"
+    assert lines[1:3] == [
+        "inbox: 0 received, not yet answered",
+        "outbox: 0 pending, 0 sent, 0 failed, 0 dropped",
+    ]
 
 
 @pytest.fixture

@@ -43,7 +43,7 @@ PERSONAS: Mapping[Role, str] = {
 TARGET = "u-target"
 """The person commands act on: never one of the personas, so that no cell changes a role."""
 REPLY_TIMEOUT = 15.0
-BOOKKEEPING = {"processed_event", "outbox_message", "monthly_usage"}
+BOOKKEEPING = {"inbox_message", "processed_event", "outbox_message", "monthly_usage"}
 
 # A message that exercises each command: for the refused roles, one that would change the seeded
 # data if it ran. A command without an entry is posted bare (``/<name>``).

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import time
+from typing import Any
 
 import pytest
+from sqlalchemy import Connection, event
+from sqlalchemy.exc import OperationalError
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cards import MERGE_BY_KEY
-from storage.models import Offer, OfferState
-from tests.scenario import GROUP, Scenario, day_ahead, starts
+from storage.models import Offer, OfferState, Volunteer
+from storage.usage import add_usage
+from storage.volunteers import find_volunteer
+from tests.scenario import GROUP, Ack, Scenario, day_ahead, starts
 
 ON_SHIFT = {"u-ada": "Ada", "u-ben": "Ben", "u-cat": "Cat"}
 # Sham Shui Po volunteers not on the shift, best match first: offered a freed seat.
@@ -115,6 +121,80 @@ async def test_the_first_take_wins_the_seat(ssp: Scenario, shift_id: int) -> Non
     states = await ssp.states(shift_id)
     assert (states["Eli"], states["Ben"]) == ("confirmed", "declined")
     assert "Dora" not in states
+
+
+def _count_tap_commits(ssp: Scenario) -> list[int]:
+    """A list that grows by one at each commit that recorded a tap on the scenario's database."""
+    engine = ssp.sessions.kw["bind"].sync_engine
+    recording: set[int] = set()
+    commits: list[int] = []
+
+    def noticed(connection: Connection, _cursor: object, statement: str, *_: object) -> None:
+        if statement.startswith("INSERT INTO processed_event"):
+            recording.add(id(connection))
+
+    def committed(connection: Connection) -> None:
+        if id(connection) in recording:
+            recording.discard(id(connection))
+            commits.append(1)
+
+    event.listen(engine, "before_cursor_execute", noticed)
+    event.listen(engine, "commit", committed)
+    return commits
+
+
+async def test_taps_arriving_together_share_commits_and_each_get_their_answer(
+    ssp: Scenario, shift_id: int
+) -> None:
+    commits = _count_tap_commits(ssp)
+
+    acks = await ssp.taps_together(_confirm_card(shift_id), dict.fromkeys(ON_SHIFT, "confirm"))
+
+    assert sorted(ack.status or "" for ack in acks if isinstance(ack, Ack)) == [
+        "已確認 1/3",
+        "已確認 2/3",
+        "已確認 3/3",
+    ]
+    assert set((await ssp.states(shift_id)).values()) == {"confirmed"}
+    # Handed over in the same moment, they queue before the writer runs: one commit for three.
+    assert len(commits) == 1
+
+
+async def test_a_tap_failing_in_a_batch_leaves_the_others_answered(
+    ssp: Scenario, shift_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def failing_for_ben(*, session: AsyncSession, staff_id: str) -> Volunteer | None:
+        if staff_id == "u-ben":
+            raise RuntimeError("Ben's row cannot be read")
+        return await find_volunteer(session=session, staff_id=staff_id)
+
+    monkeypatch.setattr("bot.dispatch.find_volunteer", failing_for_ben)
+
+    ada, ben, cat = await ssp.taps_together(
+        _confirm_card(shift_id), dict.fromkeys(ON_SHIFT, "confirm")
+    )
+
+    assert isinstance(ben, RuntimeError)
+    assert isinstance(ada, Ack)
+    assert isinstance(cat, Ack)
+    assert (ada.result, cat.result) == ("ok", "ok")
+    assert await ssp.states(shift_id) == {"Ada": "confirmed", "Ben": "invited", "Cat": "confirmed"}
+
+
+async def test_a_batch_that_cannot_commit_is_retried_tap_by_tap(
+    ssp: Scenario, shift_id: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def failing_for_batches(*, stream_deliveries: int = 0, **usage: Any) -> None:
+        if stream_deliveries > 1:
+            raise OperationalError("UPDATE monthly_usage", {}, Exception("database is locked"))
+        await add_usage(stream_deliveries=stream_deliveries, **usage)
+
+    monkeypatch.setattr("bot.dispatch.add_usage", failing_for_batches)
+
+    acks = await ssp.taps_together(_confirm_card(shift_id), dict.fromkeys(ON_SHIFT, "confirm"))
+
+    assert all(isinstance(ack, Ack) and ack.result == "ok" for ack in acks)
+    assert set((await ssp.states(shift_id)).values()) == {"confirmed"}
 
 
 async def test_a_tap_on_another_installations_card_is_ignored_and_an_old_card_says_so(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from storage.models import ProcessedEvent, Volunteer
+from storage.models import InboxMessage, ProcessedEvent, Volunteer
 from tests.scenario import Scenario, assert_nothing_changed
 
 
@@ -123,14 +123,18 @@ async def test_the_same_message_twice_is_handled_once(scenario: Scenario) -> Non
     carmen = scenario.person("u-carmen", "Carmen")
     message = scenario.message("/join district=tm lang=yue", as_=carmen)
 
-    first = await scenario.dispatcher.on_message(message)
-    second = await scenario.dispatcher.on_message(message)
+    first = await scenario.inbox.receive(message)
+    before_answer = await scenario.inbox.receive(message)
+    await scenario.inbox.handle_received()
+    after_answer = await scenario.inbox.receive(message)
+    await scenario.inbox.handle_received()
 
-    assert first == second
+    assert first == before_answer == after_answer
     [reply] = await scenario.replies_to(message)
     assert "多謝登記" in reply
     assert len(await scenario.rows(Volunteer)) == 1
     assert len(await scenario.rows(ProcessedEvent)) == 1
+    assert len(await scenario.rows(InboxMessage)) == 1
     [profile] = await scenario.say("/me", as_=carmen)
     assert "屯門" in profile
 

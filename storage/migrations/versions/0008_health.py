@@ -1,7 +1,7 @@
 """health snapshot: what a running bot last said of itself, for `dingshift status`
 
-Revision ID: 0007_supervise
-Revises: 0006_card_edges
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-06
 """
 
@@ -13,8 +13,8 @@ from alembic import op
 
 import storage.columns
 
-revision: str = "0007_supervise"
-down_revision: str | None = "0006_card_edges"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

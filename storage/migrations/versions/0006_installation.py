@@ -1,6 +1,6 @@
 """installation tag for unique card ids; when a card row's create was first sent
 
-Revision ID: 0006_card_edges
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-06
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 import storage.columns
 
-revision: str = "0006_card_edges"
+revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,0 +1,96 @@
+"""Bursts through the real SDK and the sandbox: a chat message is ACKed once its inbox row is
+committed and answered after, in arrival order, exactly once, across redeliveries and restarts."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlmodel import select
+
+from bot.app import BotApp
+from bot.dispatch import Dispatcher
+from sandbox import Sandbox
+from storage.models import InboxMessage
+from tests.e2e.conftest import StartBot
+
+BURST = 300
+
+
+async def _inbox(app: BotApp) -> list[InboxMessage]:
+    async with app.sessions() as session:
+        return list((await session.exec(select(InboxMessage))).all())
+
+
+async def test_a_burst_is_acked_without_busy_and_answered_once_each_in_order(
+    sb: Sandbox, bot: BotApp
+) -> None:
+    sb.add_user(nick="Ada", staff_id="u-ada")
+    group = sb.add_group(title="SSP", members=["u-ada"])
+    # Unknown commands: each answer names the command it answers, so order can be read back.
+    names = [f"/zz{index:04d}" for index in range(BURST)]
+
+    message_ids = [sb.post_message(group.conversation_id, "u-ada", name) for name in names]
+
+    await sb.wait_until(
+        lambda: {ack.message_id for ack in sb.acks()}.issuperset(message_ids), timeout=60
+    )
+    acks = [ack for mid in message_ids for ack in sb.acks(mid)]
+    assert {(ack.code, ack.response) for ack in acks} == {(200, "OK")}
+    await bot.wait_until_outbox_empty(within_seconds=120)
+    replies = sb.sent_messages(group.conversation_id)
+    assert len(replies) == BURST
+    answered = [next(name for name in names if name in reply.text) for reply in replies]
+    assert answered == names
+
+
+async def test_a_frame_redelivered_before_and_after_its_answer_makes_one_row_and_one_reply(
+    sb: Sandbox, bot: BotApp
+) -> None:
+    sb.add_user(nick="Carmen", staff_id="u-carmen")
+    group = sb.add_group(title="TM", members=["u-carmen"])
+
+    message_id = sb.post_message(group.conversation_id, "u-carmen", "/help")
+    sb.redeliver(message_id)
+    await sb.wait_for_ack(message_id, count=2)
+    await bot.wait_until_outbox_empty()
+    sb.redeliver(message_id)
+    acks = await sb.wait_for_ack(message_id, count=3)
+    await bot.wait_until_outbox_empty()
+
+    assert [(ack.code, ack.response) for ack in acks] == [(200, "OK")] * 3
+    assert len(sb.sent_messages(group.conversation_id)) == 1
+    [row] = await _inbox(bot)
+    assert row.handled_at is not None
+
+
+async def test_a_message_received_but_not_answered_before_a_stop_is_answered_once_after_restart(
+    sb: Sandbox, start_bot: StartBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    never = asyncio.Event()
+
+    async def stuck(_dispatcher: Dispatcher, _row: InboxMessage) -> None:
+        await never.wait()
+
+    monkeypatch.setattr(Dispatcher, "handle_inbox_message", stuck)
+    bot = await start_bot()
+    sb.add_user(nick="Hugo", staff_id="u-hugo")
+    group = sb.add_group(title="SSP", members=["u-hugo"])
+
+    message_id = sb.post_message(group.conversation_id, "u-hugo", "/help")
+    [ack] = await sb.wait_for_ack(message_id)
+    await bot.stop()
+
+    assert (ack.code, ack.response) == (200, "OK")
+    [row] = await _inbox(bot)
+    assert row.handled_at is None
+    assert sb.sent_messages(group.conversation_id) == []
+
+    monkeypatch.undo()
+    restarted = await start_bot()
+    [reply] = await sb.wait_for_messages(1, group.conversation_id, timeout=10)
+    await restarted.wait_until_outbox_empty()
+    assert "/join district=" in reply.text
+    assert len(sb.sent_messages(group.conversation_id)) == 1
+    [row] = await _inbox(restarted)
+    assert row.handled_at is not None
