@@ -34,19 +34,22 @@ async def due_messages(
 ) -> list[OutboxMessage]:
     """Pending rows whose attempt is due at ``now``, oldest first.
 
-    Nothing is ever scheduled more than ``horizon`` ahead, so a row beyond ``now + horizon`` was
-    scheduled before the wall clock stepped back (an NTP correction): it is due now too.
+    A wall clock stepped back (an NTP correction) must not hold rows back. A first attempt is
+    never scheduled ahead, so it is due whatever its time says; and nothing is ever scheduled
+    more than ``horizon`` ahead, so a retry beyond ``now + horizon`` was scheduled before the
+    step: it is due now too. Oldest means queued first (the id), which a step cannot reorder.
     """
     result = await session.exec(
         select(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.PENDING)
         .where(
             or_(
+                col(OutboxMessage.attempts) == 0,
                 col(OutboxMessage.next_attempt_at) <= now,
                 col(OutboxMessage.next_attempt_at) > now + horizon,
             )
         )
-        .order_by(col(OutboxMessage.next_attempt_at), col(OutboxMessage.id))
+        .order_by(col(OutboxMessage.id))
         .limit(limit)
     )
     return list(result.all())

@@ -120,9 +120,15 @@ async def ob(sb: Sandbox, sessions: SessionFactory) -> AsyncIterator[Outbox]:
         yield Outbox(sb, sessions, client, ManualClock(START), cid)
 
 
-def _group_row(key: str, cid: str, *, due: datetime, essential: bool = True) -> OutboxMessage:
+def _group_row(
+    key: str, cid: str, *, due: datetime, essential: bool = True, attempts: int = 0
+) -> OutboxMessage:
+    """A group message queued at ``due`` or, with ``attempts``, a retry scheduled for then (a
+    first attempt is always due)."""
     message = GroupMessage(conversation_id=cid, title="DingShift", text=key)
-    return outbox_row(message, dedup_key=key, now=due, essential=essential)
+    row = outbox_row(message, dedup_key=key, now=due, essential=essential)
+    row.attempts = attempts
+    return row
 
 
 def _message(
@@ -154,11 +160,11 @@ async def test_due_rows_are_sent_oldest_first_and_metered(sb: Sandbox, ob: Outbo
         now=START - timedelta(seconds=30),
     )
     await ob.add(
+        _group_row("first", ob.cid, due=START - timedelta(minutes=2)),
         _group_row("second", ob.cid, due=START - timedelta(minutes=1)),
         # A retry still waiting (nothing is scheduled further ahead than the longest retry).
-        _group_row("later", ob.cid, due=START + timedelta(minutes=4)),
+        _group_row("later", ob.cid, due=START + timedelta(minutes=4), attempts=1),
         private,
-        _group_row("first", ob.cid, due=START - timedelta(minutes=2)),
         _group_row("due-now", ob.cid, due=START),
     )
     sender = ob.sender()
@@ -178,7 +184,7 @@ async def test_due_rows_are_sent_oldest_first_and_metered(sb: Sandbox, ob: Outbo
             START,
         )
         assert rows[key].last_error is None
-    assert (rows["later"].status, rows["later"].attempts) == (OutboxStatus.PENDING, 0)
+    assert (rows["later"].status, rows["later"].attempts) == (OutboxStatus.PENDING, 1)
     usage = await ob.usage()
     assert (usage.metered_api_calls, usage.session_replies) == (4, 0)
     assert sb.api_call_count == 4
@@ -188,7 +194,7 @@ async def test_due_rows_are_sent_oldest_first_and_metered(sb: Sandbox, ob: Outbo
 
 
 async def test_a_row_falls_due_when_the_clock_reaches_it(sb: Sandbox, ob: Outbox) -> None:
-    await ob.add(_group_row("later", ob.cid, due=START + timedelta(minutes=5)))
+    await ob.add(_group_row("later", ob.cid, due=START + timedelta(minutes=5), attempts=1))
     sender = ob.sender()
 
     assert await sender.send_due() == 0
@@ -627,7 +633,7 @@ async def test_run_sends_what_is_due_and_returns_after_finish(sb: Sandbox, ob: O
     await ob.add(
         _group_row("now-1", ob.cid, due=START - timedelta(seconds=1)),
         _group_row("now-2", ob.cid, due=START),
-        _group_row("retry-later", ob.cid, due=START + timedelta(minutes=4)),
+        _group_row("retry-later", ob.cid, due=START + timedelta(minutes=4), attempts=1),
     )
     sender = ob.sender()
     sender.finish()

@@ -115,7 +115,7 @@ async def test_an_event_is_recorded_once_even_when_two_deliveries_race(
     assert sorted(outcomes) in (["done", "duplicate"], ["done", "seen"])
 
 
-def _row(key: str, at: datetime) -> OutboxMessage:
+def _row(key: str, at: datetime, attempts: int = 0) -> OutboxMessage:
     return OutboxMessage(
         dedup_key=key,
         kind="group",
@@ -123,6 +123,7 @@ def _row(key: str, at: datetime) -> OutboxMessage:
         payload={"title": "t", "text": key},
         next_attempt_at=at,
         created_at=at,
+        attempts=attempts,
     )
 
 
@@ -130,7 +131,9 @@ async def test_outbox_keeps_one_row_per_logical_message_and_orders_by_due_time(
     sessions: SessionFactory,
 ) -> None:
     async with sessions.begin() as session:
-        assert await enqueue(session=session, message=_row("b", NOW + timedelta(seconds=5)))
+        assert await enqueue(
+            session=session, message=_row("b", NOW + timedelta(seconds=5), attempts=1)
+        )
         assert await enqueue(session=session, message=_row("a", NOW))
         assert not await enqueue(session=session, message=_row("a", NOW))
     async with sessions() as session:
@@ -174,11 +177,33 @@ async def test_a_row_scheduled_before_the_clock_stepped_back_is_due_at_once(
     minute ahead still waits."""
     async with sessions.begin() as session:
         await enqueue(session=session, message=_row("queued-before-step", NOW))
-        await enqueue(session=session, message=_row("retry", NOW - timedelta(minutes=59)))
+        await enqueue(
+            session=session, message=_row("retry", NOW - timedelta(minutes=59), attempts=1)
+        )
     stepped_back = NOW - timedelta(hours=1)
     async with sessions() as session:
         due = await due_messages(session=session, now=stepped_back, limit=10, horizon=HORIZON)
     assert [row.dedup_key for row in due] == ["queued-before-step"]
+
+
+async def test_a_first_attempt_is_due_after_a_step_back_shorter_than_the_horizon(
+    sessions: SessionFactory,
+) -> None:
+    """A correction of two minutes leaves rows queued before it two minutes "ahead", inside the
+    horizon; a first attempt is never scheduled ahead, so they are due all the same, oldest
+    first."""
+    async with sessions.begin() as session:
+        await enqueue(session=session, message=_row("queued-before-step", NOW))
+        await enqueue(
+            session=session, message=_row("queued-after-step", NOW - timedelta(minutes=2))
+        )
+        await enqueue(
+            session=session, message=_row("retry", NOW - timedelta(minutes=1), attempts=1)
+        )
+    stepped_back = NOW - timedelta(minutes=2)
+    async with sessions() as session:
+        due = await due_messages(session=session, now=stepped_back, limit=10, horizon=HORIZON)
+    assert [row.dedup_key for row in due] == ["queued-before-step", "queued-after-step"]
 
 
 async def test_backlog_counts_rows_by_status_and_dates_the_oldest_pending(
