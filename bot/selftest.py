@@ -27,7 +27,14 @@ import secrets
 from collections.abc import Awaitable, Callable
 
 from bot.dispatch import MESSAGE_ACK, UNCHANGED_CARD, Outcome
-from core.cards import Button, Card, ack_response, out_track_id
+from core.cards import (
+    Button,
+    Card,
+    ack_response,
+    new_installation_tag,
+    out_track_id,
+    wire_id,
+)
 from core.clock import SystemClock
 from core.incoming import CardTap, ChatMessage
 from core.messages import Language, text
@@ -107,7 +114,12 @@ class SelfTest:
         self.out = out
         self.cleanup = cleanup
         self.language = settings.org.language
-        self.watcher = _Watcher(out_track_id("selftest", 0, secrets.token_hex(4)), self.language)
+        # Under a tag of its own: a bot already running with this Client ID that is handed the
+        # tap reads the card as another installation's and leaves it alone.
+        card_id = wire_id(
+            out_track_id("selftest", 0, secrets.token_hex(4)), new_installation_tag()
+        )
+        self.watcher = _Watcher(card_id, self.language)
 
     def steps(self) -> tuple[Callable[[], Awaitable[str]], ...]:
         return (self.token, self.stream, self.robot, self.group, self.card, self.tap)

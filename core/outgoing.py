@@ -169,7 +169,8 @@ def _cut_to(line: str, budget: int) -> str:
 def fit_message(title: str, text: str, language: Language) -> str:
     """``text`` as it fits in one robot message titled ``title``: whole when it fits, else the
     lines that fit (the next one cut, if enough of it fits) and a bilingual line saying how many
-    were left out. Every reply and group message passes through here on its way to the outbox."""
+    were not shown in full (the cut one included). Every reply and group message passes through
+    here on its way to the outbox."""
     limit = MAX_MSG_PARAM_BYTES - MENTION_ROOM
     if len(json.dumps({"title": title, "text": text}, ensure_ascii=False).encode()) <= limit:
         return text

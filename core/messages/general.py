@@ -77,7 +77,7 @@ ENTRIES: Final[Entries] = {
     },
     "list.separator": {"zh-HK": "、", "en": ", "},
     "reply.cut": {
-        "zh-HK": "…仲有 {count} 行太長顯示唔到。",
-        "en": "…and {count} more, too long to show here.",
+        "zh-HK": "…有 {count} 行太長，冇完整顯示。",
+        "en": "…{count} line(s) not shown in full: too long for one message.",
     },
 }

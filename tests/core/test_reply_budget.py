@@ -38,9 +38,9 @@ def test_too_long_a_message_is_cut_to_fit_with_a_bilingual_note(text: str) -> No
     assert msg_param_bytes("DingShift", fitted) <= LIMIT
     assert len(fitted) > LIMIT // 4  # most of the room is used
     first, second = fitted.splitlines()[-2:]
-    assert first.startswith("…仲有 ")
-    assert second.startswith("…and ")
-    assert second.endswith("more, too long to show here.")
+    assert first.startswith("…有 ")
+    assert second.startswith("…")
+    assert second.endswith("line(s) not shown in full: too long for one message.")
 
 
 def test_the_note_counts_the_lines_left_out() -> None:
@@ -50,7 +50,7 @@ def test_the_note_counts_the_lines_left_out() -> None:
     shown = [line for line in fitted.splitlines() if line.startswith("line ")]
     whole = [line for line in shown if not line.endswith("…")]
     assert shown[: len(whole)] == lines[: len(whole)]
-    assert f"…and {len(lines) - len(whole)} more, too long" in fitted
+    assert f"…{len(lines) - len(whole)} line(s) not shown in full" in fitted
 
 
 def test_replies_and_group_messages_are_cut_where_they_become_rows() -> None:
@@ -72,4 +72,4 @@ def test_replies_and_group_messages_are_cut_where_they_become_rows() -> None:
 
     for row in (reply, group):
         assert msg_param_bytes("T", row.payload["text"]) <= LIMIT
-        assert row.payload["text"].endswith("…仲有 1 行太長顯示唔到。")
+        assert row.payload["text"].endswith("…有 1 行太長，冇完整顯示。")

@@ -4,6 +4,7 @@ card, and the mistakes a first run meets (wrong secret, wrong robot code, no tap
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,15 @@ def selftest_settings(sb: Sandbox, **dingtalk: Any) -> Settings:
 
 
 def selftest_card(sb: Sandbox) -> str | None:
-    return next((card_id for card_id in sb.cards if card_id.startswith("ds-selftest-")), None)
+    """The test card: under a tag of its own, which no installation's bot takes as its card."""
+    return next(
+        (
+            card_id
+            for card_id in sb.cards
+            if re.fullmatch(r"ds-[0-9a-f]{8}-selftest-0-\w+", card_id)
+        ),
+        None,
+    )
 
 
 async def admin_taps_the_card(sb: Sandbox) -> str:

@@ -89,5 +89,5 @@ async def test_the_biggest_realistic_replies_fit_one_robot_message(ssp: Scenario
     for reply in (shift_list, roster, help_all):
         assert msg_param_bytes(reply) <= MAX_MSG_PARAM_BYTES, len(reply.encode())
     assert "陳大文" in roster
-    assert "more, too long to show here" in roster
-    assert "行太長顯示唔到" in roster
+    assert "line(s) not shown in full: too long for one message" in roster
+    assert "行太長，冇完整顯示" in roster
