@@ -1,12 +1,13 @@
 """From a card tap to the handler that owns it, with the checks every tap shares.
 
 A tap names an action (the button's 回传参数) and arrives from a card whose id we chose
-(:mod:`core.cards`). A card with another installation's tag is not ours to answer: it is ignored
-(:class:`TapIgnored`, an ACK that changes nothing). Before any handler runs, the router refuses an
-untagged card from before installation tags (``card.outdated``), a card we did not make, an action
-no table row has, an action on a kind of card it does not belong to, a button whose shift is not
-its card's (a forged tap), and a tapper the tap is not for; the tapper is told why, privately, and
-nothing changes. A handler therefore sees only taps it owns, and takes the shift from the card.
+(:mod:`core.cards`). A card with another installation's tag, or one no DingShift made, is not
+ours to answer: it is ignored (:class:`TapIgnored`, an ACK that changes nothing). Before any
+handler runs, the router refuses an untagged card from before installation tags
+(``card.outdated``), an action no table row has, an action on a kind of card it does not
+belong to, a button whose shift is not its card's (a forged tap), and a tapper the tap is not
+for; the tapper is told why, privately, and nothing changes. A handler therefore sees only taps
+it owns, and takes the shift from the card.
 """
 
 from __future__ import annotations
@@ -123,7 +124,8 @@ class TapRouter:
         if origin is Origin.UNTAGGED:
             raise TapRefused("card.outdated")
         spec = self._by_action.get(tap.action)
-        if card is None or spec is None or card.kind not in spec.card_kinds:
+        assert card is not None  # card_of reads a card as ours only with the card
+        if spec is None or card.kind not in spec.card_kinds:
             raise TapRefused("card.not_for_this_card")
         if card.shift_id > MAX_ROW_ID:
             # An id no row can have: refused here, before a query would overflow on it.
