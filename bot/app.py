@@ -126,6 +126,9 @@ class BotApp:
     async def start(self) -> None:
         await upgrade_schema(self.engine)
         self.installation_tag = await InstallationTag(self.sessions, self.clock).get()
+        if self.settings.health.http_port:
+            # First: a port already taken stops the start before any work has begun.
+            self.health_port = await self.health_endpoint.start(self.settings.health.http_port)
         # The snapshot's age is read by another process: real time, whatever self.clock is.
         wall_clock = SystemClock()
         # Written before anything else runs, so that `dingshift status` sees the bot at once.
@@ -143,8 +146,6 @@ class BotApp:
         )
         self.scheduler.start()
         self.stream.start()
-        if self.settings.health.http_port:
-            self.health_port = await self.health_endpoint.start(self.settings.health.http_port)
         log.info(
             "bot started",
             extra={

@@ -89,8 +89,16 @@ async def show_status(settings: Settings) -> int:
     """Print the health view; 0 when the bot runs, is connected and every task is running."""
     from bot.health import healthy, render_status, status_report
     from core.clock import SystemClock
-    from storage.database import create_engine, session_factory
+    from storage.database import create_engine, missing_sqlite_file, session_factory
 
+    missing = missing_sqlite_file(settings.database.url)
+    if missing is not None:
+        print(  # noqa: T201 - the one line a person needs to see
+            f"no database at {missing}: the bot has never run with this config, or it runs in"
+            " another working directory (a relative database.url is read from there)",
+            file=sys.stderr,
+        )
+        return 2
     engine = create_engine(settings.database.url)
     try:
         report = await status_report(settings, session_factory(engine), SystemClock())

@@ -39,6 +39,15 @@ def create_engine(url: str) -> AsyncEngine:
     return engine
 
 
+def missing_sqlite_file(url: str) -> Path | None:
+    """The SQLite file ``url`` names, when it does not exist (opening it would create it)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    path = Path(parsed.database)
+    return None if path.exists() else path
+
+
 def session_factory(engine: AsyncEngine) -> SessionFactory:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 

@@ -133,12 +133,13 @@ def config_without_database(tmp_path: Path, config_file: Path, settings: Setting
 
 
 async def test_status_on_a_database_the_bot_never_created_says_so(
-    config_without_database: Path,
+    config_without_database: Path, tmp_path: Path
 ) -> None:
     code, out, err = await _run_status(config_without_database)
     assert (code, out) == (2, [])
-    assert err.startswith("cannot read the database: ")
-    assert "no such table: health_snapshot" in err
+    assert err.startswith(f"no database at {tmp_path / 'none.db'}: ")
+    # Looking did not leave an empty database (and a data folder) behind.
+    assert not (tmp_path / "none.db").exists()
 
 
 async def test_the_health_endpoint_serves_the_live_state_as_json(
