@@ -33,10 +33,10 @@ from sqlmodel import col, select
 from bench.harness import CLIENT_ID, CLIENT_SECRET, bot_on_sandbox, percentile
 from bench.taps import (
     TEMPLATE_ID,
-    confirm_card_on_wire,
     deliver_confirm_cards,
     set_up_rosters,
 )
+from core.cards import out_track_id
 from sandbox import AckRecord, Sandbox
 from storage.models import ProcessedEvent
 
@@ -121,7 +121,7 @@ def _taps(
         partial(
             sandbox.tap_card,
             staff_id,
-            confirm_card_on_wire(app, shift_id),
+            app.card_on_wire(out_track_id("confirm", shift_id)),
             {"action": "confirm", "shift_id": shift_id},
         )
         for _, (staff_id, shift_id) in zip(range(count), itertools.cycle(people))

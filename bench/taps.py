@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import col, select
 
 from bench.harness import bot_on_sandbox, spread
+from core.cards import out_track_id
 from planner.conflicts import Refusal
 from sandbox import AckRecord, Sandbox
 from storage.models import HOLDS_A_SEAT, Assignment, AssignmentState, Shift, ShiftStatus, Volunteer
@@ -145,14 +146,6 @@ async def set_up_rosters(sandbox: Sandbox, app: BotApp) -> list[tuple[int, list[
     return rosters
 
 
-def confirm_card_on_wire(app: BotApp, shift_id: int) -> str:
-    """The id DingTalk (the sandbox) knows the shift's confirm card by: tagged with the
-    installation."""
-    from core.cards import out_track_id, wire_id
-
-    return wire_id(out_track_id("confirm", shift_id), app.installation_tag)
-
-
 async def deliver_confirm_cards(sandbox: Sandbox, app: BotApp, shift_ids: list[int]) -> None:
     from jobs.steps import queue_confirm_card
     from storage.shifts import find_shift
@@ -167,7 +160,7 @@ async def deliver_confirm_cards(sandbox: Sandbox, app: BotApp, shift_ids: list[i
             if not queued:
                 raise RuntimeError(f"confirm card of shift {shift_id} was not queued")
     app.outbox.wake()
-    cards = [confirm_card_on_wire(app, shift_id) for shift_id in shift_ids]
+    cards = [app.card_on_wire(out_track_id("confirm", shift_id)) for shift_id in shift_ids]
     await sandbox.wait_until(lambda: all(sandbox.card(card) is not None for card in cards), 30)
 
 
@@ -175,7 +168,7 @@ def _plan(app: BotApp, rosters: list[tuple[int, list[str]]]) -> list[Tap | None]
     """Every volunteer's tap in a random order; None marks a redelivery of an earlier tap."""
     rng = random.Random(SEED)
     taps = [
-        Tap(staff_id, shift_id, confirm_card_on_wire(app, shift_id), "confirm")
+        Tap(staff_id, shift_id, app.card_on_wire(out_track_id("confirm", shift_id)), "confirm")
         for shift_id, staff_ids in rosters
         for staff_id in staff_ids
     ]

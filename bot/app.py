@@ -20,6 +20,7 @@ from bot.health import HealthEndpoint, live_state, write_snapshot, write_snapsho
 from bot.inbox import Inbox
 from bot.outbox import OutboxSender
 from bot.supervisor import Supervisor
+from core.cards import wire_id
 from core.clock import Clock, SystemClock
 from core.installation import InstallationTag
 from core.openapi import OpenApiClient
@@ -153,6 +154,10 @@ class BotApp:
                 "installation": self.installation_tag,
             },
         )
+
+    def card_on_wire(self, card_id: str) -> str:
+        """The id DingTalk knows the card ``card_id`` by (``ds-<installation>-confirm-42``)."""
+        return wire_id(card_id, self.installation_tag)
 
     async def wait_until_connected(self, within_seconds: float = 15.0) -> None:
         if not await asyncio.to_thread(self.stream.connected.wait, within_seconds):

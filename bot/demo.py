@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from core.cards import SHIPPED_CARD_TEMPLATE, out_track_id, wire_id
+from core.cards import SHIPPED_CARD_TEMPLATE, out_track_id
 from core.clock import ManualClock, SystemClock
 from core.outgoing import month_of
 from sandbox import Sandbox, SentMessage
@@ -194,11 +194,6 @@ def _print_new_private_cards(
             _print_card(sandbox, card_id, nicks, installation=installation)
 
 
-def _confirm_card(app: BotApp, shift_id: int) -> str:
-    """The group's confirm card of ``shift_id``, by its id at DingTalk."""
-    return wire_id(out_track_id("confirm", shift_id), app.installation_tag)
-
-
 def _shift_id(ids: dict[str, object], name: str) -> int:
     shift_id = ids[name]
     assert isinstance(shift_id, int)
@@ -238,12 +233,12 @@ async def _lifecycle_scene(
             for shift in ("first", "one_off"):
                 _print_card(
                     sandbox,
-                    _confirm_card(app, _shift_id(ids, shift)),
+                    app.card_on_wire(out_track_id("confirm", _shift_id(ids, shift))),
                     nicks,
                     installation=app.installation_tag,
                 )
             for staff_id, shift, action in TAPS:
-                card_id = _confirm_card(app, _shift_id(ids, shift))
+                card_id = app.card_on_wire(out_track_id("confirm", _shift_id(ids, shift)))
                 tap = sandbox.tap_card(
                     staff_id, card_id, {"action": action, "shift_id": ids[shift]}
                 )

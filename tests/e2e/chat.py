@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import col, select
 
 from bot.app import BotApp
-from core.cards import SHIPPED_CARD_TEMPLATE, wire_id
+from core.cards import SHIPPED_CARD_TEMPLATE
 from core.settings import Settings
 from sandbox import Sandbox
 from storage.models import Assignment, AssignmentState, Shift, Site, Volunteer
@@ -33,11 +33,6 @@ class Notice:
     title: str
     text: str
     view: dict[str, str]
-
-
-def on_wire(bot: BotApp, card_id: str) -> str:
-    """The id DingTalk knows the bot's card ``card_id`` by (``ds-<installation>-confirm-42``)."""
-    return wire_id(card_id, bot.installation_tag)
 
 
 def notices(sb: Sandbox, staff_id: str) -> list[Notice]:

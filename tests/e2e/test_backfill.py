@@ -23,7 +23,6 @@ from tests.e2e.chat import (
     Chat,
     coordinator_settings,
     notices,
-    on_wire,
     site_group,
 )
 
@@ -59,11 +58,11 @@ class World:
     starts: datetime
 
     def offer_card_id(self, staff_id: str) -> str:
-        return on_wire(self.app, f"ds-offer-{self.shift_id}-{staff_id}")
+        return self.app.card_on_wire(f"ds-offer-{self.shift_id}-{staff_id}")
 
     @property
     def confirm_card_id(self) -> str:
-        return on_wire(self.app, f"ds-confirm-{self.shift_id}")
+        return self.app.card_on_wire(f"ds-confirm-{self.shift_id}")
 
 
 def _next_saturday(after: date) -> date:

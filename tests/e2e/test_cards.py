@@ -13,7 +13,7 @@ from core.settings import Settings
 from jobs.steps import queue_confirm_card
 from sandbox import Sandbox
 from storage.models import Assignment, AssignmentState, Shift, ShiftStatus, Volunteer
-from tests.e2e.chat import COORDINATOR, Chat, day_ahead, on_wire, site_group
+from tests.e2e.chat import COORDINATOR, Chat, day_ahead, site_group
 
 TEMPLATE_ID = "dingshift-test.schema"
 PEOPLE = {"u-ada": "Ada", "u-ben": "Ben", "u-cat": "Cat"}
@@ -42,7 +42,7 @@ async def card(sb: Sandbox, bot: BotApp) -> tuple[Chat, int, str]:
             session=session, shift=shift, settings=bot.settings, now=bot.clock.now()
         )
     bot.outbox.wake()
-    out_track_id = on_wire(bot, f"ds-confirm-{shift_id}")
+    out_track_id = bot.card_on_wire(f"ds-confirm-{shift_id}")
     await sb.wait_until(lambda: sb.card(out_track_id) is not None)
     return chat, shift_id, out_track_id
 

@@ -31,7 +31,7 @@ from core.settings import Settings
 from jobs.table import DUE_WORK_JOB
 from sandbox import Sandbox
 from storage.models import OutboxMessage, OutboxStatus
-from tests.e2e.chat import ZONE, Chat, coordinator_settings, notices, on_wire, site_group
+from tests.e2e.chat import ZONE, Chat, coordinator_settings, notices, site_group
 
 TEMPLATE_ID = "dingshift-faults.schema"
 PEOPLE = {"u-ada": "Ada", "u-ben": "Ben"}
@@ -163,7 +163,7 @@ async def _published_shift(
     clock.set(starts - timedelta(hours=47))
     await app.run_due_work()
     await app.wait_until_outbox_empty()
-    card = on_wire(app, f"ds-confirm-{shift_id}")
+    card = app.card_on_wire(f"ds-confirm-{shift_id}")
     await sb.wait_for_ack(sb.tap_card("u-ada", card, {"action": "confirm", "shift_id": shift_id}))
     await app.wait_until_outbox_empty()
     return chat, shift_id, starts

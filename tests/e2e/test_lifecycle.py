@@ -22,7 +22,6 @@ from tests.e2e.chat import (
     Chat,
     coordinator_settings,
     notices,
-    on_wire,
     site_group,
 )
 
@@ -47,7 +46,7 @@ async def _optional_cards(app: BotApp) -> list[str]:
         rows = (await session.exec(select(OutboxMessage))).all()
     optional = [outgoing_message(row) for row in rows if not row.essential]
     return [
-        on_wire(app, message.out_track_id)
+        app.card_on_wire(message.out_track_id)
         for message in optional
         if isinstance(message, CardDelivery)
     ]
@@ -102,12 +101,12 @@ async def test_a_published_shift_goes_through_its_lifecycle_as_the_clock_moves(
             )
         ).one()
     assert row.process_query_key == announcement.process_query_key
-    assert sb.card(on_wire(app, f"ds-confirm-{shift_id}")) is None
+    assert sb.card(app.card_on_wire(f"ds-confirm-{shift_id}")) is None
 
     clock.set(starts - timedelta(hours=47, minutes=59))
     assert await app.run_due_work() == 1
     await app.wait_until_outbox_empty()
-    out_track_id = on_wire(app, f"ds-confirm-{shift_id}")
+    out_track_id = app.card_on_wire(f"ds-confirm-{shift_id}")
     card = sb.card(out_track_id)
     assert card is not None
     # Told of the card, and highlighted on it.
@@ -167,7 +166,7 @@ async def test_after_downtime_only_what_still_makes_sense_is_sent(
     clock.set(starts - timedelta(hours=20))
     assert await app.run_due_work() == 3
     await app.wait_until_outbox_empty()
-    card = sb.card(on_wire(app, f"ds-confirm-{shift_id}"))
+    card = sb.card(app.card_on_wire(f"ds-confirm-{shift_id}"))
     assert card is not None
     assert "好快開始" in card.public["body"]
     assert [notices(sb, staff_id) for staff_id in PEOPLE] == [[], [], []]
@@ -184,7 +183,7 @@ async def test_people_on_an_announced_shift_are_told_of_changes_and_its_card_fol
 ) -> None:
     app, clock = clocked
     chat, shift_id, _ = await _carded_shift(sb, app, clock)
-    out_track_id = on_wire(app, f"ds-confirm-{shift_id}")
+    out_track_id = app.card_on_wire(f"ds-confirm-{shift_id}")
 
     edited = await chat.say(f"/shift edit {shift_id} time=11:00-14:00 meet=「港鐵B出口」")
     assert "11:00–14:00" in edited
@@ -234,7 +233,7 @@ async def test_a_shift_with_its_own_timing_gets_its_steps_when_it_says(
     clock.set(starts - timedelta(hours=71, minutes=59))  # the organisation's 48 h is a day off
     assert await app.run_due_work() == 1
     await app.wait_until_outbox_empty()
-    assert sb.card(on_wire(app, f"ds-confirm-{shift_id}")) is not None
+    assert sb.card(app.card_on_wire(f"ds-confirm-{shift_id}")) is not None
 
     clock.set(starts - timedelta(hours=47, minutes=59))
     assert await app.run_due_work() == 1
@@ -257,7 +256,7 @@ async def test_volunteers_answer_on_their_nudge_and_withdraw_from_their_reminder
 ) -> None:
     app, clock = clocked
     chat, shift_id, starts = await _carded_shift(sb, app, clock)
-    group_card = on_wire(app, f"ds-confirm-{shift_id}")
+    group_card = app.card_on_wire(f"ds-confirm-{shift_id}")
     await _tap(sb, "u-ben", group_card, "confirm", shift_id)
 
     clock.set(starts - timedelta(hours=35))
@@ -298,7 +297,7 @@ async def test_a_reminder_that_misses_one_person_reaches_them_after_all_and_nobo
 ) -> None:
     app, clock = clocked
     chat, shift_id, starts = await _carded_shift(sb, app, clock)
-    group_card = on_wire(app, f"ds-confirm-{shift_id}")
+    group_card = app.card_on_wire(f"ds-confirm-{shift_id}")
     for staff_id in PEOPLE:
         await _tap(sb, staff_id, group_card, "confirm", shift_id)
     clock.set(starts - timedelta(hours=35))

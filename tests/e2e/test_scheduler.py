@@ -28,7 +28,6 @@ from tests.e2e.chat import (
     Chat,
     coordinator_settings,
     notices,
-    on_wire,
     site_group,
 )
 from tests.e2e.clock import E2E_START
@@ -113,7 +112,7 @@ async def test_the_scheduler_sends_what_is_due_on_its_own_ticks(
 ) -> None:
     app, clock = await start_at(E2E_START, TICK)
     chat, shift_id, starts = await _published_shift(sb, app, clock)
-    card_id = on_wire(app, f"ds-confirm-{shift_id}")
+    card_id = app.card_on_wire(f"ds-confirm-{shift_id}")
 
     # The announcement is due as soon as the shift is published: a tick sends it.
     await sb.wait_until(lambda: _announcements(sb, chat) == 1, timeout=WAIT)
@@ -139,7 +138,7 @@ async def test_a_bot_started_after_downtime_catches_up_at_once_and_repeats_nothi
 ) -> None:
     first, clock = await start_at(E2E_START, TICK)
     chat, shift_id, starts = await _published_shift(sb, first, clock)
-    card_id = on_wire(first, f"ds-confirm-{shift_id}")
+    card_id = first.card_on_wire(f"ds-confirm-{shift_id}")
     clock.set(starts - timedelta(hours=47, minutes=59))
     await sb.wait_until(lambda: sb.card(card_id) is not None, timeout=WAIT)
     tap = sb.tap_card("u-ada", card_id, {"action": "confirm", "shift_id": shift_id})
