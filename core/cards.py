@@ -96,7 +96,9 @@ def wire_id(card_id: str, installation: str) -> str:
     if parse_out_track_id(card_id) is None:
         raise ValueError(f"{card_id!r} is not one of our card ids")
     tagged = f"ds-{installation}-{card_id.removeprefix('ds-')}"
-    assert len(tagged) <= MAX_WIRE_ID, tagged  # out_track_id leaves room for the tag
+    if len(tagged) > MAX_WIRE_ID:
+        # out_track_id leaves room for the tag; an id queued by an older version may not.
+        raise ValueError(f"{card_id!r} is too long for DingTalk with the installation tag")
     return tagged
 
 
