@@ -369,7 +369,12 @@ class OutboxSender:
         last_attempt = attempts + 1 >= self._settings.limits.outbox_max_attempts
         if last_attempt:
             async with self._sessions.begin() as session:
-                await enqueue(session=session, message=fallback_row(card, now=self._clock.now()))
+                await enqueue(
+                    session=session,
+                    message=fallback_row(
+                        card, language=self._settings.org.language, now=self._clock.now()
+                    ),
+                )
         # Not really a server error; 503 makes it retried with backoff like one.
         raise DingTalkError(
             400 if last_attempt else 503,

@@ -160,6 +160,15 @@ def highlighted(staff_id: str, nickname: str) -> str:
     return f'<a atId="{staff_id}">{name}</a>'
 
 
+_HIGHLIGHT = re.compile(r'<a atId="[^"]*">([^<]*)</a>')
+
+
+def without_highlights(card_text: str) -> str:
+    """Card text with :func:`highlighted`'s markup taken off, the plain ``@nickname`` left:
+    robot-message markdown does not render it."""
+    return _HIGHLIGHT.sub(r"\1", card_text)
+
+
 def card_variables(values: Mapping[str, str], more: str = "…") -> dict[str, str]:
     """The one place card variables are made wire-ready: each value cut to DingTalk's 1 KB,
     ``more`` ending a value that was cut."""

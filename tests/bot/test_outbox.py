@@ -913,3 +913,53 @@ async def test_a_card_created_before_a_crash_is_delivered_again_to_all_its_space
     redelivered = rows.get("card-redeliver:ds-remind-7-en:u-bob")
     assert (redelivered is not None) == bob_missed_again
     assert len(sb.requests(CREATE_CARD)) == 2
+
+
+async def test_a_group_the_card_never_reaches_gets_its_words_without_card_markup(
+    sb: Sandbox, ob: Outbox
+) -> None:
+    sb.fail_card_space_next(ob.cid, count=2)
+    asked = Card(
+        out_track_id="ds-confirm-7",
+        title="Please confirm: Sat",
+        body="Food bank, 10:00",
+        status="0/2 confirmed",
+        shift_id=7,
+        buttons=[Button("Confirm", "confirm", 7), Button("Can't make it", "decline", 7)],
+        mentions={"u-ada": "Ada", "u-bob": "Bob"},
+    )
+    await ob.add(card_row(asked, language="en", now=START, conversation_id=ob.cid))
+    sender = ob.sender(outbox_max_attempts=1)
+
+    await sender.send_due()  # the card, which misses the group
+    await sender.send_due()  # the group's one redelivery, which misses too
+    await sender.send_due()  # the robot message instead
+
+    [fallback] = sb.sent_messages()
+    assert fallback.conversation_id == ob.cid
+    assert "Food bank, 10:00" in fallback.text
+    assert "atId" not in fallback.text
+    assert "@Ada, @Bob" in fallback.text
+    assert "tell a coordinator" in fallback.text
+    assert "請話俾統籌知" in fallback.text
+
+
+async def test_a_card_without_buttons_falls_back_without_the_answering_hint(
+    sb: Sandbox, ob: Outbox
+) -> None:
+    sb.fail_card_space_next("u-bob", count=2)
+    notice = Card(
+        out_track_id="ds-nsum-7-en",
+        title="Not answered: Sat",
+        body="Not answered (1): Bob",
+        status="",
+        shift_id=7,
+        buttons=[],
+    )
+    await ob.add(card_row(notice, language="en", now=START, staff_ids=["u-bob"]))
+    sender = ob.sender(outbox_max_attempts=1)
+    for _ in range(3):
+        await sender.send_due()
+
+    [fallback] = sb.sent_messages()
+    assert fallback.text == "Not answered (1): Bob"
