@@ -135,7 +135,9 @@ def fit(value: str, more: str = "…", limit: int = MAX_VALUE_BYTES) -> str:
 
 def fit_list(items: Sequence[str], language: Language, budget: int = MAX_VALUE_BYTES // 2) -> str:
     """``items`` joined as a sentence in at most ``budget`` bytes: as many as fit, then
-    "… and N more", so a long list of names leaves room for the rest of a card's body."""
+    "… and N more", so a long list of names leaves room for the rest of a card's body. The items
+    are measured as given: names must be made inert (:func:`inert`) first, which can triple their
+    bytes, and the result passed on as :class:`Markdown`."""
     for shown in range(len(items), -1, -1):
         hidden = len(items) - shown
         parts = list(items[:shown])
