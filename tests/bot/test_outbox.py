@@ -8,8 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,7 +17,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
@@ -50,6 +48,7 @@ from storage.models import Installation, MonthlyUsage, OutboxMessage, OutboxStat
 from storage.outbox import enqueue
 from storage.usage import add_usage, usage_for
 from tests.conftest import Inbox
+from tests.databases import refusing_first_insert
 
 GROUP_SEND = "/v1.0/robot/groupMessages/send"
 WEBHOOK = "/robot/sendBySession"
@@ -718,6 +717,7 @@ async def test_throttling_widens_the_gap_and_success_narrows_it_back() -> None:
 
 
 CREATE_CARD = "/v1.0/card/instances/createAndDeliver"
+REDELIVERY = "card-redeliver:"  # the dedup keys of the rows for spaces a card missed
 
 
 def _private_card(card_id: str = "ds-remind-7-en") -> Card:
@@ -850,27 +850,6 @@ async def test_a_card_row_whose_id_cannot_go_on_the_wire_fails_and_the_rest_go_o
     assert "outbox message cannot be sent" in caplog.text
 
 
-@contextmanager
-def refusing_first_outbox_insert(sessions: SessionFactory) -> Iterator[None]:
-    """The database refuses the first row queued into the outbox inside the block."""
-    engine = sessions.kw["bind"].sync_engine
-    refused: list[str] = []
-
-    def refuse(
-        _conn: Any, _cursor: Any, statement: str, _params: Any, _context: Any, _many: bool
-    ) -> None:
-        if not refused and statement.lstrip().upper().startswith("INSERT INTO OUTBOX_MESSAGE"):
-            refused.append(statement)
-            raise OperationalError(statement, None, Exception("database is locked"))
-
-    event.listen(engine, "before_cursor_execute", refuse)
-    try:
-        yield
-    finally:
-        event.remove(engine, "before_cursor_execute", refuse)
-    assert refused, "no row was queued"
-
-
 async def test_a_missed_space_is_redelivered_though_the_database_refused_the_first_record(
     sb: Sandbox, ob: Outbox
 ) -> None:
@@ -879,7 +858,10 @@ async def test_a_missed_space_is_redelivered_though_the_database_refused_the_fir
     await ob.add(card)
     sender = ob.sender()
 
-    with refusing_first_outbox_insert(ob.sessions), pytest.raises(OperationalError):
+    with (
+        refusing_first_insert(ob.sessions.kw["bind"], REDELIVERY),
+        pytest.raises(OperationalError),
+    ):
         await sender.send_due()  # DingTalk created the card, missing Bob; the record failed
     await sender.send_due()  # the same sender, after the supervisor's restart
     await sender.send_due()  # Bob's own row
@@ -900,7 +882,10 @@ async def test_a_card_created_before_a_crash_is_delivered_again_to_all_its_space
     card = card_row(_private_card(), language="en", now=START, staff_ids=["u-ada", "u-bob"])
     await ob.add(card)
 
-    with refusing_first_outbox_insert(ob.sessions), pytest.raises(OperationalError):
+    with (
+        refusing_first_insert(ob.sessions.kw["bind"], REDELIVERY),
+        pytest.raises(OperationalError),
+    ):
         await ob.sender().send_due()  # created, missing Bob; then the bot stopped
     restarted = ob.sender()  # nothing in memory from before
     await restarted.send_due()  # cardAlreadyExist: delivered again to Ada and Bob
