@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from core.cards import wire_id
 from core.clock import Clock
 from core.installation import InstallationTag
@@ -58,12 +60,23 @@ WEBHOOK_SAFETY_MARGIN = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
+class MissedSpaces:
+    """The spaces a card's delivery did not reach, each to get a redelivery row of its own."""
+
+    card: CardDelivery
+    spaces: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Delivery:
-    """What one sent row cost, and the key DingTalk gave for asking who read it."""
+    """What one sent row cost, the key DingTalk gave for asking who read it, and the spaces a
+    card missed: their rows are queued in the transaction that marks this row sent, so they
+    are never lost while the row is not retried."""
 
     metered: int = 0
     session_replies: int = 0
     process_query_key: str | None = None
+    missed: MissedSpaces | None = None
 
 
 @dataclass(frozen=True)
@@ -189,18 +202,21 @@ class OutboxSender:
             return
         try:
             message = outgoing_message(row)
-        except UnreadableRow as error:
-            # Retrying cannot make it readable; the rows behind it must still go out.
-            await self._give_up(row.id, OutboxStatus.FAILED, str(error))
-            log.exception(
-                "outbox message unreadable", extra={"outbox_id": row.id, "error": str(error)}
-            )
-            return
-        await self._limiter.wait()
-        try:
+            await self._limiter.wait()
             delivery = await self._send(message, now, row)
         except DingTalkError as error:
             await self._failed(row, error)
+            return
+        except SQLAlchemyError:
+            raise  # the database's trouble, not the row's: the supervisor restarts the sender
+        except Exception as error:
+            # An unreadable row, or one whose call cannot be built (a card id from an older
+            # version): retrying cannot help, and the rows behind it must still go out.
+            reason = str(error) if isinstance(error, UnreadableRow) else repr(error)
+            await self._give_up(row.id, OutboxStatus.FAILED, reason)
+            log.exception(
+                "outbox message cannot be sent", extra={"outbox_id": row.id, "error": reason}
+            )
             return
         self._limiter.succeeded()
         await self._record_sent(row.id, Unrecorded(delivery, month, self._clock.now()))
@@ -222,6 +238,10 @@ class OutboxSender:
                 metered_api_calls=sent.delivery.metered,
                 session_replies=sent.delivery.session_replies,
             )
+            missed = sent.delivery.missed
+            if missed is not None:
+                for again in redelivery_rows(missed.card, missed.spaces, now=sent.sent_at):
+                    await enqueue(session=session, message=again)
         del self._unrecorded[outbox_id]
 
     async def _give_up(self, outbox_id: int, status: OutboxStatus, error: str) -> None:
@@ -280,7 +300,12 @@ class OutboxSender:
 
     async def _deliver_card(self, card: CardDelivery, row: OutboxMessage) -> Delivery:
         """Create and deliver a card under this installation's id for it; a space DingTalk
-        reports as missed gets a row of its own (:meth:`_redeliver_card`)."""
+        reports as missed gets a row of its own (:meth:`_redeliver_card`).
+
+        When an earlier attempt of this row created the card, which spaces it missed was lost
+        with that attempt's answer (or with the bot, stopped before recording it): the card is
+        delivered again into all of the row's spaces. The sandbox keeps one copy per space;
+        whether DingTalk shows a space that has the card a second copy is unverified."""
         assert row.id is not None
         if card.redelivery:
             return await self._redeliver_card(card, attempts=row.attempts)
@@ -288,9 +313,10 @@ class OutboxSender:
         if not tried_before:
             async with self._sessions.begin() as session:
                 await mark_card_created(session=session, message_id=row.id, now=self._clock.now())
+        wire = await self._wire_id(card.out_track_id)
         try:
             missed = await self._client.create_and_deliver_card(
-                out_track_id=await self._wire_id(card.out_track_id),
+                out_track_id=wire,
                 public=card.public,
                 private=card.private,
                 conversation_id=card.conversation_id,
@@ -301,24 +327,34 @@ class OutboxSender:
             if not error.card_already_exists:
                 raise
             if tried_before:
-                # An earlier attempt of this row created it: its answer was lost, or the bot
-                # stopped before recording it.
-                log.info("card already created by an earlier attempt", extra={"outbox_id": row.id})
-                return Delivery(metered=1)
+                log.info(
+                    "card already created by an earlier attempt; delivering it again",
+                    extra={"outbox_id": row.id},
+                )
+                missed = await self._client.deliver_card(
+                    out_track_id=wire,
+                    conversation_id=card.conversation_id,
+                    staff_ids=card.user_ids,
+                )
+                return self._card_delivered(card, missed, row.id, metered=2)
             log.exception(
                 "card id already taken at DingTalk; the card was not sent",
                 extra={"outbox_id": row.id, "out_track_id": card.out_track_id},
             )
             raise
-        if missed:
-            log.warning(
-                "card not delivered to some spaces; each is retried on its own row",
-                extra={"outbox_id": row.id, "spaces": missed},
-            )
-            async with self._sessions.begin() as session:
-                for again in redelivery_rows(card, missed, now=self._clock.now()):
-                    await enqueue(session=session, message=again)
-        return Delivery(metered=1)
+        return self._card_delivered(card, missed, row.id, metered=1)
+
+    @staticmethod
+    def _card_delivered(
+        card: CardDelivery, missed: list[str], outbox_id: int, *, metered: int
+    ) -> Delivery:
+        if not missed:
+            return Delivery(metered=metered)
+        log.warning(
+            "card not delivered to some spaces; each is retried on its own row",
+            extra={"outbox_id": outbox_id, "spaces": missed},
+        )
+        return Delivery(metered=metered, missed=MissedSpaces(card, tuple(missed)))
 
     async def _redeliver_card(self, card: CardDelivery, *, attempts: int) -> Delivery:
         """One missed space, again; when its last attempt misses too, the row fails (so the
@@ -333,7 +369,12 @@ class OutboxSender:
         last_attempt = attempts + 1 >= self._settings.limits.outbox_max_attempts
         if last_attempt:
             async with self._sessions.begin() as session:
-                await enqueue(session=session, message=fallback_row(card, now=self._clock.now()))
+                await enqueue(
+                    session=session,
+                    message=fallback_row(
+                        card, language=self._settings.org.language, now=self._clock.now()
+                    ),
+                )
         # Not really a server error; 503 makes it retried with backoff like one.
         raise DingTalkError(
             400 if last_attempt else 503,

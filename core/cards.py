@@ -96,7 +96,9 @@ def wire_id(card_id: str, installation: str) -> str:
     if parse_out_track_id(card_id) is None:
         raise ValueError(f"{card_id!r} is not one of our card ids")
     tagged = f"ds-{installation}-{card_id.removeprefix('ds-')}"
-    assert len(tagged) <= MAX_WIRE_ID, tagged  # out_track_id leaves room for the tag
+    if len(tagged) > MAX_WIRE_ID:
+        # out_track_id leaves room for the tag; an id queued by an older version may not.
+        raise ValueError(f"{card_id!r} is too long for DingTalk with the installation tag")
     return tagged
 
 
@@ -133,7 +135,9 @@ def fit(value: str, more: str = "…", limit: int = MAX_VALUE_BYTES) -> str:
 
 def fit_list(items: Sequence[str], language: Language, budget: int = MAX_VALUE_BYTES // 2) -> str:
     """``items`` joined as a sentence in at most ``budget`` bytes: as many as fit, then
-    "… and N more", so a long list of names leaves room for the rest of a card's body."""
+    "… and N more", so a long list of names leaves room for the rest of a card's body. The items
+    are measured as given: names must be made inert (:func:`inert`) first, which can triple their
+    bytes, and the result passed on as :class:`Markdown`."""
     for shown in range(len(items), -1, -1):
         hidden = len(items) - shown
         parts = list(items[:shown])
@@ -156,6 +160,15 @@ def highlighted(staff_id: str, nickname: str) -> str:
     if _STAFF_ID.fullmatch(staff_id) is None:
         return name
     return f'<a atId="{staff_id}">{name}</a>'
+
+
+_HIGHLIGHT = re.compile(r'<a atId="[^"]*">([^<]*)</a>')
+
+
+def without_highlights(card_text: str) -> str:
+    """Card text with :func:`highlighted`'s markup taken off, the plain ``@nickname`` left:
+    robot-message markdown does not render it."""
+    return _HIGHLIGHT.sub(r"\1", card_text)
 
 
 def card_variables(values: Mapping[str, str], more: str = "…") -> dict[str, str]:

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from core.cards import Card, card_variables
+from core.cards import Card, card_variables, without_highlights
 from core.incoming import ChatMessage
 from core.messages import Language, bilingual
 from core.router import Reply
@@ -243,9 +243,13 @@ def redelivery_rows(
     return rows
 
 
-def fallback_row(card: CardDelivery, *, now: datetime) -> OutboxMessage:
-    """A robot message with a card's words, for the space a redelivery never reached."""
-    parts = [card.public.get("body", ""), card.public.get("status", "")]
+def fallback_row(card: CardDelivery, *, language: Language, now: datetime) -> OutboxMessage:
+    """A robot message with a card's words, for the space a redelivery never reached: without
+    the card's highlight markup, and for a card with buttons, how to answer without them."""
+    parts = [without_highlights(card.public.get("body", "")), card.public.get("status", "")]
+    if json.loads(card.public.get("buttons", "[]")):
+        shift_id = card.public.get("shift_id", "")
+        parts.append(bilingual("card.fallback_answer", language, shift_id=shift_id))
     message = ReplyMessage(
         title=card.public.get("title") or REPLY_TITLE,
         text="\n\n".join(part for part in parts if part),

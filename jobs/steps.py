@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.cards import fit_list, status_line
-from core.messages import Language, join_list, reader_language, text
+from core.messages import Language, Markdown, inert, join_list, reader_language, text
 from core.outgoing import card_row, group_row
 from core.settings import Settings
 from services.backfill import notify_coordinators
@@ -144,7 +144,10 @@ async def queue_nudges(
     if waiting or vacancies:
         language = settings.org.language
         # A card variable: a long list of names ends "… and N more" to leave room for the rest.
-        names = fit_list([v.nickname for v in waiting], language) if waiting else "—"
+        # Made inert before it is measured, as inert characters can take three times the bytes.
+        names = (
+            Markdown(fit_list([inert(v.nickname) for v in waiting], language)) if waiting else "—"
+        )
         summary = text(
             "nudge.summary", language, waiting=len(waiting), names=names, vacancies=vacancies
         )

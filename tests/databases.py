@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "")
 BACKENDS = [
@@ -42,3 +44,29 @@ async def fresh_database(backend: str, tmp_path: Path) -> AsyncIterator[str]:
             await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         await admin.dispose()
+
+
+@contextmanager
+def refusing_first_insert(engine: AsyncEngine, value_prefix: str) -> Iterator[None]:
+    """``engine`` refuses, once, the first INSERT inside the block that writes a value starting
+    with ``value_prefix`` (a dedup key, say), as a database under trouble would; the block must
+    make one."""
+    refused: list[str] = []
+
+    def refuse(
+        _conn: Any, _cursor: Any, statement: str, params: Any, _context: Any, _many: bool
+    ) -> None:
+        values = params.values() if isinstance(params, dict) else params
+        written = statement.lstrip().upper().startswith("INSERT") and any(
+            isinstance(value, str) and value.startswith(value_prefix) for value in values
+        )
+        if written and not refused:
+            refused.append(statement)
+            raise OperationalError(statement, params, Exception("database is locked"))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", refuse)
+    try:
+        yield
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", refuse)
+    assert refused, f"nothing starting {value_prefix!r} was written"

@@ -121,6 +121,12 @@ ENTRIES: Final[Entries] = {
         "Please use the latest card, or ask your coordinator.",
     },
     "card.asked": {"zh-HK": "邀請：{people}", "en": "Asked: {people}"},
+    "card.fallback_answer": {
+        "zh-HK": "呢張卡嘅按鈕送唔到俾你：要回覆第 {shift_id} 更，請話俾統籌知；"
+        "/roster {shift_id} 睇詳情。",
+        "en": "This card's buttons could not reach you: to answer for shift {shift_id}, "
+        "tell a coordinator; /roster {shift_id} shows the details.",
+    },
     "card.and_more": {"zh-HK": "…同另外 {count} 個", "en": "… and {count} more"},
     "card.failed": {
         "zh-HK": "對唔住，處理出錯，乜都冇改到。請稍後再試。",

@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from bot.outbox import OutboxSender, RateLimiter, retry_delay
-from core.cards import Button, Card
+from core.cards import MAX_OUT_TRACK_ID, Button, Card
 from core.clock import ManualClock
 from core.incoming import ChatMessage, Sender
 from core.openapi import OpenApiClient
@@ -47,6 +48,7 @@ from storage.models import Installation, MonthlyUsage, OutboxMessage, OutboxStat
 from storage.outbox import enqueue
 from storage.usage import add_usage, usage_for
 from tests.conftest import Inbox
+from tests.databases import refusing_first_insert
 
 GROUP_SEND = "/v1.0/robot/groupMessages/send"
 WEBHOOK = "/robot/sendBySession"
@@ -401,7 +403,7 @@ async def test_an_unreadable_row_is_given_up_and_the_rest_still_go_out(
     assert rows["fine"].status == OutboxStatus.SENT
     assert [m.text for m in sb.sent_messages()] == ["fine"]
     assert sb.requests("/v1.0/card/") == []
-    assert caplog.text.count("outbox message unreadable") == 2
+    assert caplog.text.count("outbox message cannot be sent") == 2
 
 
 # -- retries --------------------------------------------------------------------------------------
@@ -721,6 +723,7 @@ async def test_throttling_widens_the_gap_and_success_narrows_it_back() -> None:
 
 
 CREATE_CARD = "/v1.0/card/instances/createAndDeliver"
+REDELIVERY = "card-redeliver:"  # the dedup keys of the rows for spaces a card missed
 
 
 def _private_card(card_id: str = "ds-remind-7-en") -> Card:
@@ -825,3 +828,129 @@ async def test_a_person_the_card_never_reaches_gets_its_words_and_the_row_shows_
     assert (fallback.via, fallback.user_ids) == ("oto_send", ("u-bob",))
     assert fallback.title == "Reminder: Sat"
     assert "Food bank, 10:00" in fallback.text
+
+
+@pytest.mark.parametrize(
+    "stored_id",
+    [
+        # Queued before the installation tag shortened our ids: too long for DingTalk with it.
+        "ds-remind-7-" + "x" * (MAX_OUT_TRACK_ID + 1 - len("ds-remind-7-")),
+        "not-one-of-ours",
+    ],
+)
+async def test_a_card_row_whose_id_cannot_go_on_the_wire_fails_and_the_rest_go_out(
+    sb: Sandbox, ob: Outbox, caplog: pytest.LogCaptureFixture, stored_id: str
+) -> None:
+    old = card_row(_private_card(), language="en", now=START, staff_ids=["u-ada"])
+    old.payload = {**old.payload, "out_track_id": stored_id}
+    await ob.add(old, _group_row("behind it", ob.cid, due=START))
+
+    with caplog.at_level(logging.ERROR, logger="bot.outbox"):
+        assert await ob.sender().send_due() == 2
+
+    rows = await ob.rows()
+    assert rows["card:ds-remind-7-en"].status == OutboxStatus.FAILED
+    assert stored_id in (rows["card:ds-remind-7-en"].last_error or "")
+    assert rows["behind it"].status == OutboxStatus.SENT
+    assert sb.requests(CREATE_CARD) == []
+    assert "outbox message cannot be sent" in caplog.text
+
+
+async def test_a_missed_space_is_redelivered_though_the_database_refused_the_first_record(
+    sb: Sandbox, ob: Outbox
+) -> None:
+    sb.fail_card_space_next("u-bob")
+    card = card_row(_private_card(), language="en", now=START, staff_ids=["u-ada", "u-bob"])
+    await ob.add(card)
+    sender = ob.sender()
+
+    with (
+        refusing_first_insert(ob.sessions.kw["bind"], REDELIVERY),
+        pytest.raises(OperationalError),
+    ):
+        await sender.send_due()  # DingTalk created the card, missing Bob; the record failed
+    await sender.send_due()  # the same sender, after the supervisor's restart
+    await sender.send_due()  # Bob's own row
+
+    rows = await ob.rows()
+    assert rows["card:ds-remind-7-en"].status == OutboxStatus.SENT
+    assert rows["card-redeliver:ds-remind-7-en:u-bob"].status == OutboxStatus.SENT
+    [on_dingtalk] = sb.cards.values()
+    assert on_dingtalk.spaces == (("IM_ROBOT", "u-ada"), ("IM_ROBOT", "u-bob"))
+    assert len(sb.requests(CREATE_CARD)) == 1
+
+
+@pytest.mark.parametrize("bob_missed_again", [False, True])
+async def test_a_card_created_before_a_crash_is_delivered_again_to_all_its_spaces(
+    sb: Sandbox, ob: Outbox, bob_missed_again: bool
+) -> None:
+    sb.fail_card_space_next("u-bob", count=2 if bob_missed_again else 1)
+    card = card_row(_private_card(), language="en", now=START, staff_ids=["u-ada", "u-bob"])
+    await ob.add(card)
+
+    with (
+        refusing_first_insert(ob.sessions.kw["bind"], REDELIVERY),
+        pytest.raises(OperationalError),
+    ):
+        await ob.sender().send_due()  # created, missing Bob; then the bot stopped
+    restarted = ob.sender()  # nothing in memory from before
+    await restarted.send_due()  # cardAlreadyExist: delivered again to Ada and Bob
+    await restarted.send_due()  # Bob's own row, if he was missed again
+
+    rows = await ob.rows()
+    assert rows["card:ds-remind-7-en"].status == OutboxStatus.SENT
+    [on_dingtalk] = sb.cards.values()
+    assert on_dingtalk.spaces == (("IM_ROBOT", "u-ada"), ("IM_ROBOT", "u-bob"))
+    redelivered = rows.get("card-redeliver:ds-remind-7-en:u-bob")
+    assert (redelivered is not None) == bob_missed_again
+    assert len(sb.requests(CREATE_CARD)) == 2
+
+
+async def test_a_group_the_card_never_reaches_gets_its_words_without_card_markup(
+    sb: Sandbox, ob: Outbox
+) -> None:
+    sb.fail_card_space_next(ob.cid, count=2)
+    asked = Card(
+        out_track_id="ds-confirm-7",
+        title="Please confirm: Sat",
+        body="Food bank, 10:00",
+        status="0/2 confirmed",
+        shift_id=7,
+        buttons=[Button("Confirm", "confirm", 7), Button("Can't make it", "decline", 7)],
+        mentions={"u-ada": "Ada", "u-bob": "Bob"},
+    )
+    await ob.add(card_row(asked, language="en", now=START, conversation_id=ob.cid))
+    sender = ob.sender(outbox_max_attempts=1)
+
+    await sender.send_due()  # the card, which misses the group
+    await sender.send_due()  # the group's one redelivery, which misses too
+    await sender.send_due()  # the robot message instead
+
+    [fallback] = sb.sent_messages()
+    assert fallback.conversation_id == ob.cid
+    assert "Food bank, 10:00" in fallback.text
+    assert "atId" not in fallback.text
+    assert "@Ada, @Bob" in fallback.text
+    assert "tell a coordinator" in fallback.text
+    assert "請話俾統籌知" in fallback.text
+
+
+async def test_a_card_without_buttons_falls_back_without_the_answering_hint(
+    sb: Sandbox, ob: Outbox
+) -> None:
+    sb.fail_card_space_next("u-bob", count=2)
+    notice = Card(
+        out_track_id="ds-nsum-7-en",
+        title="Not answered: Sat",
+        body="Not answered (1): Bob",
+        status="",
+        shift_id=7,
+        buttons=[],
+    )
+    await ob.add(card_row(notice, language="en", now=START, staff_ids=["u-bob"]))
+    sender = ob.sender(outbox_max_attempts=1)
+    for _ in range(3):
+        await sender.send_due()
+
+    [fallback] = sb.sent_messages()
+    assert fallback.text == "Not answered (1): Bob"

@@ -31,6 +31,7 @@ from core.settings import Settings
 from jobs.table import DUE_WORK_JOB
 from sandbox import Sandbox
 from storage.models import OutboxMessage, OutboxStatus
+from tests.databases import refusing_first_insert
 from tests.e2e.chat import ZONE, Chat, coordinator_settings, notices, site_group
 
 TEMPLATE_ID = "dingshift-faults.schema"
@@ -268,3 +269,25 @@ async def test_a_clock_stepped_back_holds_no_queued_reply_back(
     app.outbox.wake()
     [reply] = (await sb.wait_for_messages(before + 1, chat.cid, timeout=5))[before:]
     assert "SSP" in reply.text
+
+
+async def test_a_person_a_card_missed_gets_it_though_the_database_refused_to_record_that(
+    sb: Sandbox, clocked: tuple[BotApp, ManualClock]
+) -> None:
+    app, clock = clocked
+    _chat, _shift_id, starts = await _published_shift(sb, app, clock)
+
+    # Ben has not answered: his nudge card is created but misses his chat, and the database
+    # refuses the row that would deliver it to him again.
+    sb.fail_card_space_next("u-ben")
+    with refusing_first_insert(app.engine, "card-redeliver:"):
+        clock.set(starts - timedelta(hours=35, minutes=59))
+        await app.run_due_work()
+        await _wait_for_state(sb, app, OUTBOX_TASK, TaskState.BACKING_OFF)
+    await app.wait_until_outbox_empty(within_seconds=30)
+
+    [nudge] = notices(sb, "u-ben")
+    assert "你仲未回覆" in nudge.text
+    card = sb.card(nudge.out_track_id)
+    assert card is not None
+    assert [change.kind for change in card.history] == ["create", "deliver"]
