@@ -155,7 +155,7 @@ class Inbox(DrainingWorker):
                 async with self._sessions.begin() as session:
                     await record_failed_attempt(session=session, inbox_id=row.id)
                 return False
-            log.error("inbox message failed; given up", exc_info=True, extra=extra)
+            log.exception("inbox message failed; given up", extra=extra)
             await self._give_up(row)
         return True
 

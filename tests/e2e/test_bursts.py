@@ -15,7 +15,7 @@ from bot.app import BotApp
 from bot.dispatch import Dispatcher
 from core.incoming import ChatMessage
 from core.messages import bilingual
-from core.outgoing import group_row
+from core.outgoing import group_row, reply_row
 from core.router import Reply
 from sandbox import Sandbox
 from storage.models import InboxMessage, OutboxMessage
@@ -108,13 +108,11 @@ async def test_a_message_received_but_not_answered_before_a_stop_is_answered_onc
 async def test_a_message_that_fails_every_time_gets_an_apology_and_blocks_no_one_behind_it(
     sb: Sandbox, bot: BotApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = dispatch.reply_row
-
     def refused_for_zzboom(message: ChatMessage, reply: Reply, **options: Any) -> OutboxMessage:
         # Outside the handler's savepoint: as a reply the database refuses would fail.
         if "zzboom" in reply.text:
             raise DataError("INSERT INTO outbox_message", {}, Exception("value too long"))
-        return original(message, reply, **options)
+        return reply_row(message, reply, **options)
 
     monkeypatch.setattr(dispatch, "reply_row", refused_for_zzboom)
     sb.add_user(nick="Ada", staff_id="u-ada")

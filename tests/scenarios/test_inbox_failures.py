@@ -13,13 +13,12 @@ from sqlalchemy.exc import DataError, OperationalError
 import bot.dispatch
 import bot.inbox
 from bot.dispatch import MESSAGE_ACK, Outcome
-from core.incoming import ChatMessage
+from core.incoming import ChatMessage, chat_message_payload
 from core.messages import bilingual
+from core.outgoing import reply_row
 from core.router import Reply
 from storage.models import InboxMessage, OutboxMessage
 from tests.scenario import Scenario
-
-ORIGINAL_REPLY_ROW = bot.dispatch.reply_row
 
 
 def _refuse_replies(monkeypatch: pytest.MonkeyPatch, error: Exception, times: int) -> None:
@@ -30,7 +29,7 @@ def _refuse_replies(monkeypatch: pytest.MonkeyPatch, error: Exception, times: in
         if "zzboom" in reply.text and left[0] > 0:
             left[0] -= 1
             raise error
-        return ORIGINAL_REPLY_ROW(message, reply, **options)
+        return reply_row(message, reply, **options)
 
     monkeypatch.setattr(bot.dispatch, "reply_row", refusing)
 
@@ -98,10 +97,8 @@ async def test_a_database_that_is_down_never_counts_against_the_message(
 async def test_one_message_that_cannot_be_written_fails_only_its_own_ack(
     scenario: Scenario, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    original = bot.inbox.chat_message_payload
-
     def unstorable_for_bad(message: ChatMessage) -> dict[str, Any]:
-        payload = original(message)
+        payload = chat_message_payload(message)
         if message.text == "/bad":
             payload["text"] = object()  # not JSON: the insert fails
         return payload
