@@ -6,6 +6,11 @@ commit, :class:`bot.batching.GroupCommit`) and the ACK goes back at once; :meth:
 inbox worker, answers the rows one by one in arrival order, each in its own transaction
 (``Dispatcher.handle_inbox_message``). A redelivered frame finds its row and adds none; a row
 received but not handled before a crash or a stop is handled after the next start.
+
+A row whose answer fails for a reason of its own is tried again, and after :data:`MAX_ATTEMPTS`
+given up with an apology, so that one bad message cannot keep everyone behind it waiting; a
+database that cannot be used fails the worker instead (the supervisor restarts it), the row's
+attempts untouched, as the same row succeeds once the database is back.
 """
 
 from __future__ import annotations
@@ -148,12 +153,12 @@ class Inbox(DrainingWorker):
         except Exception as error:
             if database_unavailable(error):
                 raise
+            async with self._sessions.begin() as session:
+                await record_failed_attempt(session=session, inbox_id=row.id)
             attempts = row.attempts + 1
             extra = {"inbox_id": row.id, "msg_id": row.msg_id, "attempts": attempts}
             if attempts < MAX_ATTEMPTS:
                 log.warning("inbox message failed; tried again", exc_info=True, extra=extra)
-                async with self._sessions.begin() as session:
-                    await record_failed_attempt(session=session, inbox_id=row.id)
                 return False
             log.exception("inbox message failed; given up", extra=extra)
             await self._give_up(row)

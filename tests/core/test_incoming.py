@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import String
+from sqlalchemy import String, TypeDecorator
 from sqlmodel import SQLModel
 
 from core.incoming import (
@@ -105,6 +105,8 @@ def test_an_id_longer_than_its_columns_is_a_malformed_message(data: dict[str, st
 
 def _length(model: type[SQLModel], column: str) -> int:
     column_type = model.metadata.tables[str(model.__tablename__)].c[column].type
+    if isinstance(column_type, TypeDecorator):  # SQLModel's AutoString
+        column_type = column_type.impl_instance
     assert isinstance(column_type, String)
     assert column_type.length is not None
     return column_type.length

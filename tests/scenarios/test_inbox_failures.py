@@ -58,7 +58,7 @@ async def test_a_message_failing_on_its_own_is_given_up_with_an_apology_after_th
     assert "/join district=" in answer
     rows = await scenario.rows(InboxMessage)
     assert all(row.handled_at is not None for row in rows)
-    assert sorted(row.attempts for row in rows) == [0, 2]
+    assert sorted(row.attempts for row in rows) == [0, 3]
 
 
 async def test_a_message_that_fails_twice_then_succeeds_gets_its_own_answer(
@@ -72,6 +72,31 @@ async def test_a_message_that_fails_twice_then_succeeds_gets_its_own_answer(
 
     [answer] = await scenario.replies_to(boom)
     assert "/zzboom" in answer
+    [row] = await scenario.rows(InboxMessage)
+    assert row.attempts == 2
+
+
+async def test_a_message_whose_apology_cannot_be_written_either_is_given_up_silently(
+    scenario: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refusing(message: ChatMessage, reply: Reply, **options: Any) -> OutboxMessage:
+        if message.text == "/zzboom":
+            raise DataError("INSERT", {}, Exception("too long"))
+        return reply_row(message, reply, **options)
+
+    monkeypatch.setattr(bot.dispatch, "reply_row", refusing)
+    boom = scenario.message("/zzboom")
+    after = scenario.message("/help")
+    await scenario.inbox.receive(boom)
+    await scenario.inbox.receive(after)
+
+    await _work_off(scenario)
+
+    assert await scenario.replies_to(boom) == []
+    [answer] = await scenario.replies_to(after)
+    assert "/join district=" in answer
+    rows = await scenario.rows(InboxMessage)
+    assert all(row.handled_at is not None for row in rows)
 
 
 async def test_a_database_that_is_down_never_counts_against_the_message(
