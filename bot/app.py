@@ -84,6 +84,7 @@ class BotApp:
             settings=settings,
             clock=self.clock,
             handle=self.dispatcher.handle_inbox_message,
+            give_up=self.dispatcher.give_up_inbox_message,
         )
         self._sender_task: asyncio.Task[None] | None = None
         self._inbox_task: asyncio.Task[None] | None = None
@@ -214,12 +215,15 @@ class BotApp:
         stopped = await asyncio.to_thread(self.stream.stop)
         if not stopped:
             log.warning("stream thread did not end in time; abandoning it (daemon)")
-        # Answer what was received, then send what is due, within the flush time.
-        deadline = asyncio.get_running_loop().time() + self.settings.limits.shutdown_flush_seconds
+        # Answer what was received, then send what is due, within the flush time. The inbox
+        # gets at most half of it, so that after a burst the replies it queued still get time
+        # to go out; messages it had no time for are answered after the next start.
+        budget = self.settings.limits.shutdown_flush_seconds
+        started = asyncio.get_running_loop().time()
         self.inbox.finish()
-        answered = await self._finish(self._inbox_task, deadline)
+        answered = await self._finish(self._inbox_task, started + budget / 2)
         self.outbox.finish()
-        flushed = await self._finish(self._sender_task, deadline)
+        flushed = await self._finish(self._sender_task, started + budget)
         await self.supervisor.stop()
         await self.health_endpoint.stop()
         await self.client.close()

@@ -36,7 +36,7 @@ from core.router import (
 from core.settings import Settings
 from core.taps import TapContext, TapIgnored, TapRefused, TapResult, TapRouter
 from planner.permissions import Role
-from storage.database import SessionFactory
+from storage.database import SessionFactory, database_unavailable
 from storage.events import DuplicateEvent, find_processed, record_processed
 from storage.inbox import mark_handled
 from storage.models import InboxMessage, Volunteer
@@ -110,6 +110,33 @@ class Dispatcher:
                 await self._answer_message(session, message, now=now)
         except DuplicateEvent:
             log.info("message answered by another transaction", extra={"key": key})
+            await self._mark_handled(row.id, now)
+            return
+        self._on_committed()
+
+    async def give_up_inbox_message(self, row: InboxMessage) -> None:
+        """Mark a message that cannot be answered handled, queueing the apology to its sender
+        in the same transaction; just handled when even the apology cannot be written."""
+        assert row.id is not None
+        now = self._clock.now()
+        try:
+            message = chat_message_from_payload(row.payload)
+            async with self._sessions.begin() as session:
+                await mark_handled(session=session, inbox_id=row.id, now=now)
+                staff_id = message.sender.staff_id
+                volunteer = (
+                    await find_volunteer(session=session, staff_id=staff_id) if staff_id else None
+                )
+                language = self._language_of(volunteer)
+                apology = Reply(bilingual("error.internal", language))
+                await enqueue(
+                    session=session,
+                    message=reply_row(message, apology, sequence=0, now=now, language=language),
+                )
+        except Exception as error:
+            if database_unavailable(error):
+                raise
+            log.exception("no apology for a message given up", extra={"inbox_id": row.id})
             await self._mark_handled(row.id, now)
             return
         self._on_committed()

@@ -9,7 +9,6 @@ up, optional messages are dropped and essential ones still go out.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.worker import DrainingWorker
 from core.cards import wire_id
 from core.clock import Clock
 from core.installation import InstallationTag
@@ -118,7 +118,9 @@ class RateLimiter:
         self._interval = max(self._base_interval, self._interval * 0.9)
 
 
-class OutboxSender:
+class OutboxSender(DrainingWorker):
+    """Sends rows as they fall due, sleeping in between, until :meth:`finish`."""
+
     def __init__(
         self,
         *,
@@ -127,47 +129,26 @@ class OutboxSender:
         settings: Settings,
         clock: Clock,
     ) -> None:
+        super().__init__()
         self._sessions = sessions
         self._client = client
         self._settings = settings
         self._clock = clock
         self._limiter = RateLimiter(settings.limits.outbound_per_second)
-        self._wakeup = asyncio.Event()
-        self._stopping = False
         # Kept across restarts of run(), so a row already delivered is recorded, not resent.
         self._unrecorded: dict[int, Unrecorded] = {}
         self._installation = InstallationTag(sessions, clock)
 
-    def wake(self) -> None:
-        self._wakeup.set()
+    async def pass_once(self) -> int:
+        return await self.send_due()
 
-    def finish(self) -> None:
-        """Ask :meth:`run` to send what is due now and then return."""
-        self._stopping = True
-        self._wakeup.set()
-
-    async def run(self) -> None:
-        """Send rows as they fall due, sleeping in between, until :meth:`finish` is called.
-
-        A database error ends it; the supervisor (bot.supervisor) starts it again after a wait.
-        """
-        while True:
-            self._wakeup.clear()
-            # Read before the pass: a finish() arriving during it gets one more full pass, so a
-            # row committed just before finish() is still attempted.
-            finishing = self._stopping
-            if await self.send_due():
-                continue
-            if finishing:
-                return
-            async with self._sessions() as session:
-                due_at = await next_attempt_at(session=session)
-            timeout = None
-            if due_at is not None:
-                ahead = min(due_at - self._clock.now(), SCHEDULE_HORIZON)
-                timeout = max(0.0, ahead.total_seconds())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), timeout)
+    async def next_due_in(self) -> float | None:
+        async with self._sessions() as session:
+            due_at = await next_attempt_at(session=session)
+        if due_at is None:
+            return None
+        ahead = min(due_at - self._clock.now(), SCHEDULE_HORIZON)
+        return max(0.0, ahead.total_seconds())
 
     async def send_due(self) -> int:
         """Attempt every row due now, once; returns how many were attempted.

@@ -18,6 +18,12 @@ GROUP_CONVERSATION = "2"
 MAX_ROW_ID = 2**31 - 1
 """The largest id a row can have (PostgreSQL ``integer``): a larger one in a frame is refused
 before it reaches a query, where it would overflow (SQLite's integers are 64-bit)."""
+MAX_MSG_ID_CHARS = 128
+"""The longest msgId taken: it must fit the inbox row and the keys built from it (``msg:<id>``
+and ``reply:<id>:<n>``, 200 characters), or the message could be received but never answered.
+DingTalk's own are about 40 characters."""
+MAX_CONVERSATION_ID_CHARS = 128
+"""The longest conversationId taken: the size of every column that keeps one."""
 
 
 class MalformedFrame(ValueError):
@@ -105,10 +111,12 @@ def _millis(value: Any) -> datetime | None:
         raise MalformedFrame(f"not a time in milliseconds: {value!r:.40}") from error
 
 
-def _required(data: Mapping[str, Any], key: str) -> str:
+def _required(data: Mapping[str, Any], key: str, *, max_chars: int | None = None) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value:
         raise MalformedFrame(f"bot message without {key}")
+    if max_chars is not None and len(value) > max_chars:
+        raise MalformedFrame(f"{key} longer than {max_chars} characters: {value!r:.40}")
     return value
 
 
@@ -131,8 +139,8 @@ def parse_chat_message(data: Mapping[str, Any], received_at: datetime) -> ChatMe
     )
     staff_id = data.get("senderStaffId") or None
     return ChatMessage(
-        msg_id=_required(data, "msgId"),
-        conversation_id=_required(data, "conversationId"),
+        msg_id=_required(data, "msgId", max_chars=MAX_MSG_ID_CHARS),
+        conversation_id=_required(data, "conversationId", max_chars=MAX_CONVERSATION_ID_CHARS),
         is_group=str(data.get("conversationType")) == GROUP_CONVERSATION,
         conversation_title=str(data.get("conversationTitle") or ""),
         sender=Sender(

@@ -158,6 +158,8 @@ class LimitSettings(BaseModel):
     monthly_api_budget: int = Field(default=5000, ge=0)
     outbox_max_attempts: int = Field(default=12, ge=1)
     shutdown_flush_seconds: float = Field(default=2.0, ge=0)
+    """On shutdown: at most half answering received messages, the rest sending what is queued;
+    whatever is left waits for the next start."""
     max_message_chars: int = Field(default=2000, ge=100, le=10_000)
     """A message longer than this is answered with one short error and not parsed."""
 

@@ -9,6 +9,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -63,3 +65,12 @@ async def upgrade_schema(engine: AsyncEngine, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (a no-op when it is already there)."""
     async with engine.begin() as connection:
         await connection.run_sync(lambda sync: command.upgrade(_alembic_config(sync), revision))
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database cannot be used now (disk full, read-only, locked,
+    unreachable) rather than that this piece of work is wrong: the same work, tried again after
+    the database recovers, succeeds."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, OperationalError | InterfaceError | PoolTimeout | OSError)

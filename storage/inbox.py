@@ -54,3 +54,11 @@ async def mark_handled(*, session: AsyncSession, inbox_id: int, now: datetime) -
     await session.exec(
         update(InboxMessage).where(col(InboxMessage.id) == inbox_id).values(handled_at=now)
     )
+
+
+async def record_failed_attempt(*, session: AsyncSession, inbox_id: int) -> None:
+    await session.exec(
+        update(InboxMessage)
+        .where(col(InboxMessage.id) == inbox_id)
+        .values(attempts=col(InboxMessage.attempts) + 1)
+    )

@@ -52,6 +52,9 @@ class InboxMessage(SQLModel, table=True):
     received_at: datetime = Field(sa_type=UTCDateTime)
     handled_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
     """Set in the transaction that answers the message."""
+    attempts: int = 0
+    """Answers that failed for a reason of the message's own; after a few it is given up, so
+    the messages behind it are answered."""
 
 
 class OutboxStatus(StrEnum):

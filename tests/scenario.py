@@ -217,6 +217,7 @@ class Scenario:
             settings=settings,
             clock=self.clock,
             handle=self.dispatcher.handle_inbox_message,
+            give_up=self.dispatcher.give_up_inbox_message,
         )
         # No job here asks DingTalk anything, so the client never opens a connection.
         self.job_deps = JobDeps(

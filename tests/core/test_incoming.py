@@ -6,8 +6,20 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import String, TypeDecorator
+from sqlmodel import SQLModel
 
-from core.incoming import MalformedFrame, UnreadableFrame, parse_chat_message, read_stream_frame
+from core.incoming import (
+    MAX_CONVERSATION_ID_CHARS,
+    MAX_MSG_ID_CHARS,
+    MalformedFrame,
+    UnreadableFrame,
+    parse_chat_message,
+    read_stream_frame,
+)
+from core.outgoing import reply_row
+from core.router import Reply
+from storage.models import InboxMessage, OutboxMessage, ProcessedEvent, Site
 
 TOPIC = "/v1.0/im/bot/messages/get"
 
@@ -76,3 +88,43 @@ def test_a_session_webhook_that_is_not_text_is_ignored() -> None:
     data = {"msgId": "m", "conversationId": "c", "sessionWebhook": {"url": "x"}}
     message = parse_chat_message(data, datetime(2026, 1, 1, tzinfo=UTC))
     assert message.session_webhook is None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"msgId": "m" * (MAX_MSG_ID_CHARS + 1), "conversationId": "c"},
+        {"msgId": "m", "conversationId": "c" * (MAX_CONVERSATION_ID_CHARS + 1)},
+    ],
+)
+def test_an_id_longer_than_its_columns_is_a_malformed_message(data: dict[str, str]) -> None:
+    # Taken, it would be received but fail every answer: its keys do not fit their columns.
+    with pytest.raises(MalformedFrame):
+        parse_chat_message(data, datetime(2026, 1, 1, tzinfo=UTC))
+
+
+def _length(model: type[SQLModel], column: str) -> int:
+    column_type = model.metadata.tables[str(model.__tablename__)].c[column].type
+    if isinstance(column_type, TypeDecorator):  # SQLModel's AutoString
+        column_type = column_type.impl_instance
+    assert isinstance(column_type, String)
+    assert column_type.length is not None
+    return column_type.length
+
+
+def test_the_longest_ids_taken_fit_every_column_and_key_built_from_them() -> None:
+    data = {
+        "msgId": "m" * MAX_MSG_ID_CHARS,
+        "conversationId": "c" * MAX_CONVERSATION_ID_CHARS,
+        "conversationType": "2",
+        "senderStaffId": "u-1",
+    }
+    message = parse_chat_message(data, datetime(2026, 1, 1, tzinfo=UTC))
+    # A hundred replies to one message is far more than any command gives.
+    reply = reply_row(message, Reply("ok"), sequence=99, now=datetime(2026, 1, 1, tzinfo=UTC))
+
+    assert len(message.msg_id) <= _length(InboxMessage, "msg_id")
+    assert len(f"msg:{message.msg_id}") <= _length(ProcessedEvent, "key")
+    assert len(reply.dedup_key) <= _length(OutboxMessage, "dedup_key")
+    for model in (InboxMessage, OutboxMessage, Site):
+        assert _length(model, "conversation_id") >= MAX_CONVERSATION_ID_CHARS

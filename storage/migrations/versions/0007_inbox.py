@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("received_at", storage.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column("handled_at", storage.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("msg_id"),
     )
