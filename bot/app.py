@@ -49,6 +49,7 @@ def build_dispatcher(
     sessions: SessionFactory,
     settings: Settings,
     clock: Clock,
+    installation: InstallationTag,
     on_committed: Callable[[], None],
 ) -> Dispatcher:
     """The dispatcher with every command and every card button: the one place that builds it."""
@@ -58,6 +59,7 @@ def build_dispatcher(
         clock=clock,
         commands=Router(ALL_COMMANDS),
         taps=TapRouter(ALL_TAPS),
+        installation=installation,
         on_committed=on_committed,
     )
 
@@ -70,13 +72,20 @@ class BotApp:
         self.engine = create_engine(settings.database.url)
         self.sessions = session_factory(self.engine)
         self.client = OpenApiClient(settings.dingtalk)
+        # One for the whole bot: read (or made) once, by whichever part needs it first.
+        self.installation = InstallationTag(self.sessions, self.clock)
         self.outbox = OutboxSender(
-            sessions=self.sessions, client=self.client, settings=settings, clock=self.clock
+            sessions=self.sessions,
+            client=self.client,
+            settings=settings,
+            clock=self.clock,
+            installation=self.installation,
         )
         self.dispatcher = build_dispatcher(
             sessions=self.sessions,
             settings=settings,
             clock=self.clock,
+            installation=self.installation,
             on_committed=self.outbox.wake,
         )
         self.inbox = Inbox(
@@ -127,7 +136,7 @@ class BotApp:
 
     async def start(self) -> None:
         await upgrade_schema(self.engine)
-        self.installation_tag = await InstallationTag(self.sessions, self.clock).get()
+        self.installation_tag = await self.installation.get()
         if self.settings.health.http_port:
             # First: a port already taken stops the start before any work has begun.
             self.health_port = await self.health_endpoint.start(self.settings.health.http_port)

@@ -75,6 +75,7 @@ class Dispatcher:
         clock: Clock,
         commands: Router,
         taps: TapRouter,
+        installation: InstallationTag,
         on_committed: Callable[[], None],
     ) -> None:
         self._sessions = sessions
@@ -83,7 +84,7 @@ class Dispatcher:
         self._commands = commands
         self._taps = taps
         self._on_committed = on_committed
-        self._installation = InstallationTag(sessions, clock)
+        self._installation = installation
         self._tap_batches = GroupCommit[CardTap, Outcome](self._write_taps, max_batch=TAP_BATCH)
 
     async def handle_inbox_message(self, row: InboxMessage) -> None:

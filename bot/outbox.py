@@ -128,6 +128,7 @@ class OutboxSender(DrainingWorker):
         client: OpenApiClient,
         settings: Settings,
         clock: Clock,
+        installation: InstallationTag,
     ) -> None:
         super().__init__()
         self._sessions = sessions
@@ -137,7 +138,7 @@ class OutboxSender(DrainingWorker):
         self._limiter = RateLimiter(settings.limits.outbound_per_second)
         # Kept across restarts of run(), so a row already delivered is recorded, not resent.
         self._unrecorded: dict[int, Unrecorded] = {}
-        self._installation = InstallationTag(sessions, clock)
+        self._installation = installation
 
     async def pass_once(self) -> int:
         return await self.send_due()

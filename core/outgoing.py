@@ -203,7 +203,7 @@ def reply_row(
     *,
     sequence: int,
     now: datetime,
-    language: Language = "zh-HK",
+    language: Language,
 ) -> OutboxMessage:
     """The outbox row answering ``message``; its dedup key ties it to the message for good.
 
@@ -297,7 +297,7 @@ def group_row(
     body: str,
     conversation_id: str,
     now: datetime,
-    language: Language = "zh-HK",
+    language: Language,
 ) -> OutboxMessage:
     """A markdown robot message into a group: its read status can be asked for later. Cut to
     fit as replies are (:func:`fit_message`)."""

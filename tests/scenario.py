@@ -210,7 +210,11 @@ class Scenario:
         self.settings = settings
         self.clock = ManualClock(START)
         self.dispatcher = build_dispatcher(
-            sessions=sessions, settings=settings, clock=self.clock, on_committed=_nothing_to_wake
+            sessions=sessions,
+            settings=settings,
+            clock=self.clock,
+            installation=InstallationTag(sessions, self.clock),
+            on_committed=_nothing_to_wake,
         )
         self.inbox = Inbox(
             sessions=sessions,

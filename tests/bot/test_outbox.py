@@ -24,6 +24,7 @@ from bot.outbox import OutboxSender, RateLimiter, retry_delay
 from core.cards import MAX_OUT_TRACK_ID, Button, Card
 from core.clock import ManualClock
 from core.incoming import ChatMessage, Sender
+from core.installation import InstallationTag
 from core.openapi import OpenApiClient
 from core.outgoing import (
     CardDelivery,
@@ -86,6 +87,7 @@ class Outbox:
             client=self.client,
             settings=_settings(self.sb, **limits),
             clock=self.clock,
+            installation=InstallationTag(self.sessions, self.clock),
         )
 
     async def add(self, *rows: OutboxMessage) -> None:
@@ -215,7 +217,11 @@ async def test_a_reply_through_a_live_session_webhook_is_not_metered(
 ) -> None:
     message = await inbox.post(ob.cid, "u-ada", "/help")
     ob.clock.set(message.sent_at)
-    await ob.add(reply_row(message, Reply("**你好** hello"), sequence=0, now=ob.clock.now()))
+    await ob.add(
+        reply_row(
+            message, Reply("**你好** hello"), sequence=0, now=ob.clock.now(), language="zh-HK"
+        )
+    )
 
     assert await ob.sender().send_due() == 1
 
@@ -240,7 +246,7 @@ async def test_a_refused_session_webhook_falls_back_to_the_openapi(
         expires_at=START + timedelta(hours=1),
         now=START,
     )
-    await ob.add(reply_row(message, Reply("**hi**"), sequence=0, now=START))
+    await ob.add(reply_row(message, Reply("**hi**"), sequence=0, now=START, language="zh-HK"))
 
     assert await ob.sender().send_due() == 1
 
@@ -268,7 +274,9 @@ async def test_a_reply_with_an_expiring_webhook_goes_straight_to_the_openapi(
     message = await inbox.post(ob.cid, "u-ada", "/help")
     assert message.session_webhook_expires_at is not None
     ob.clock.set(message.session_webhook_expires_at - expires_in)
-    await ob.add(reply_row(message, Reply("**hi**"), sequence=0, now=ob.clock.now()))
+    await ob.add(
+        reply_row(message, Reply("**hi**"), sequence=0, now=ob.clock.now(), language="zh-HK")
+    )
 
     assert await ob.sender().send_due() == 1
 
@@ -287,7 +295,9 @@ async def test_a_webhook_just_outside_the_safety_margin_is_used(
     message = await inbox.post(ob.cid, "u-ada", "/help")
     assert message.session_webhook_expires_at is not None
     ob.clock.set(message.session_webhook_expires_at - timedelta(seconds=61))
-    await ob.add(reply_row(message, Reply("**hi**"), sequence=0, now=ob.clock.now()))
+    await ob.add(
+        reply_row(message, Reply("**hi**"), sequence=0, now=ob.clock.now(), language="zh-HK")
+    )
 
     assert await ob.sender().send_due() == 1
 
@@ -305,7 +315,7 @@ async def test_a_reply_in_a_one_to_one_chat_without_its_webhook_goes_one_to_one(
         now=START,
         is_group=False,
     )
-    row = reply_row(message, Reply("only for you"), sequence=1, now=START)
+    row = reply_row(message, Reply("only for you"), sequence=1, now=START, language="zh-HK")
     await ob.add(row)
 
     assert await ob.sender().send_due() == 1
@@ -336,9 +346,20 @@ def _built(kind: OutboxKind) -> tuple[OutboxMessage, OutgoingMessage, dict[str, 
                 session_webhook_expires_at=expires,
             )
             payload = {"title": "DingShift", "text": "hi", "at_user_ids": ["u-ada"]}
-            return reply_row(chat, Reply("hi"), sequence=0, now=START), reply, payload
+            return (
+                reply_row(chat, Reply("hi"), sequence=0, now=START, language="zh-HK"),
+                reply,
+                payload,
+            )
         case OutboxKind.GROUP:
-            row = group_row("announce:7", title="T", body="B", conversation_id="cid-1", now=START)
+            row = group_row(
+                "announce:7",
+                title="T",
+                body="B",
+                conversation_id="cid-1",
+                now=START,
+                language="zh-HK",
+            )
             payload = {"title": "T", "text": "B"}
             return row, GroupMessage(conversation_id="cid-1", title="T", text="B"), payload
         case OutboxKind.CARD:
@@ -454,7 +475,9 @@ async def test_a_transient_webhook_error_is_retried_without_falling_back(
 ) -> None:
     message = await inbox.post(ob.cid, "u-ada", "/help")
     ob.clock.set(message.sent_at)
-    await ob.add(reply_row(message, Reply("**hi**"), sequence=0, now=ob.clock.now()))
+    await ob.add(
+        reply_row(message, Reply("**hi**"), sequence=0, now=ob.clock.now(), language="zh-HK")
+    )
     sender = ob.sender()
     sb.session_webhook_errcode_next(130101, "send too fast")
 

@@ -121,7 +121,9 @@ def test_the_longest_ids_taken_fit_every_column_and_key_built_from_them() -> Non
     }
     message = parse_chat_message(data, datetime(2026, 1, 1, tzinfo=UTC))
     # A hundred replies to one message is far more than any command gives.
-    reply = reply_row(message, Reply("ok"), sequence=99, now=datetime(2026, 1, 1, tzinfo=UTC))
+    reply = reply_row(
+        message, Reply("ok"), sequence=99, now=datetime(2026, 1, 1, tzinfo=UTC), language="en"
+    )
 
     assert len(message.msg_id) <= _length(InboxMessage, "msg_id")
     assert len(f"msg:{message.msg_id}") <= _length(ProcessedEvent, "key")

@@ -157,6 +157,7 @@ async def test_the_inbox_leaves_the_sender_half_the_shutdown_time(
                 body="queued before the stop",
                 conversation_id=group.conversation_id,
                 now=E2E_START,
+                language="zh-HK",
             ),
         )
 
