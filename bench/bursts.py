@@ -33,8 +33,7 @@ from sqlmodel import col, select
 from bench.harness import CLIENT_ID, CLIENT_SECRET, bot_on_sandbox, percentile
 from bench.taps import (
     TEMPLATE_ID,
-    deliver_confirm_cards,
-    set_up_rosters,
+    rosters_with_cards,
 )
 from core.cards import out_track_id
 from sandbox import AckRecord, Sandbox
@@ -178,9 +177,7 @@ async def run_bursts(messages: int, taps: int) -> None:
         from bot.stream import ACK_DEADLINE_SECONDS, CARD_ACK_DEADLINE_SECONDS
 
         sandbox.add_user(nick="Burst", staff_id=SENDER)
-        rosters = await set_up_rosters(sandbox, app)
-        await deliver_confirm_cards(sandbox, app, [shift_id for shift_id, _ in rosters])
-        await app.wait_until_outbox_empty()
+        rosters = await rosters_with_cards(sandbox, app)
         print(
             f"bursts through the sandbox (SQLite file): {messages} messages, {taps} taps at once;"
             f" the bot's ACK deadlines {ACK_DEADLINE_SECONDS:g} s (messages),"

@@ -74,7 +74,7 @@ def _latency_line(label: str, acks: list[AckRecord]) -> str:
     return f"{label:<30} n={len(millis):<4} {spread(millis)}"
 
 
-async def set_up_rosters(sandbox: Sandbox, app: BotApp) -> list[tuple[int, list[str]]]:
+async def _set_up_rosters(sandbox: Sandbox, app: BotApp) -> list[tuple[int, list[str]]]:
     """Sites, groups, volunteers, shifts and bookings; returns (shift id, staff ids) per site."""
     from storage.shifts import add_shift, book
     from storage.sites import add_site
@@ -146,7 +146,16 @@ async def set_up_rosters(sandbox: Sandbox, app: BotApp) -> list[tuple[int, list[
     return rosters
 
 
-async def deliver_confirm_cards(sandbox: Sandbox, app: BotApp, shift_ids: list[int]) -> None:
+async def rosters_with_cards(sandbox: Sandbox, app: BotApp) -> list[tuple[int, list[str]]]:
+    """The organisation set up, each shift's confirm card in its group and nothing left to send;
+    returns (shift id, staff ids) per site."""
+    rosters = await _set_up_rosters(sandbox, app)
+    await _deliver_confirm_cards(sandbox, app, [shift_id for shift_id, _ in rosters])
+    await app.wait_until_outbox_empty()
+    return rosters
+
+
+async def _deliver_confirm_cards(sandbox: Sandbox, app: BotApp, shift_ids: list[int]) -> None:
     from jobs.steps import queue_confirm_card
     from storage.shifts import find_shift
 
@@ -331,9 +340,7 @@ async def run_taps() -> None:
             f" ({SITES} sites x {PER_SITE}, SQLite file)"
         )
         started = time.perf_counter()
-        rosters = await set_up_rosters(sandbox, app)
-        await deliver_confirm_cards(sandbox, app, [shift_id for shift_id, _ in rosters])
-        await app.wait_until_outbox_empty()
+        rosters = await rosters_with_cards(sandbox, app)
         print(
             f"{'set-up':<30} {(time.perf_counter() - started) * 1000:7.1f} ms"
             f"  ({len(sandbox.cards)} cards delivered)"

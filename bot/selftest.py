@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import secrets
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from bot.dispatch import MESSAGE_ACK, UNCHANGED_CARD, Outcome
 from core.cards import (
@@ -42,6 +43,7 @@ from core.openapi import DingTalkError, OpenApiClient
 from core.settings import Settings
 
 GUIDE = "docs/setup-dingtalk.md"
+Answer = TypeVar("Answer")
 STREAM_CONNECT_SECONDS = 15.0
 MAX_PRIVATE_RECIPIENTS = 20
 """oToMessages/batchSend takes at most this many staffIds."""
@@ -200,6 +202,13 @@ class SelfTest:
             f" {', '.join(admins)}: it is in the 1:1 chat with the robot"
         )
 
+    async def _within_the_wait(self, awaited: Awaitable[Answer], failure: str, fix: str) -> Answer:
+        """What ``awaited`` gives within ``--wait`` seconds; else this step fails with ``fix``."""
+        try:
+            return await asyncio.wait_for(awaited, self.wait_seconds)
+        except TimeoutError:
+            raise StepFailed(failure, fix) from None
+
     async def group(self) -> str:
         if self.group_id:
             return f"the test card goes to {self.group_id} (--group)"
@@ -207,15 +216,13 @@ class SelfTest:
             f"  … no --group: @-mention the robot in the group to test within"
             f" {self.wait_seconds:.0f} s"
         )
-        try:
-            message = await asyncio.wait_for(self.watcher.group_message, self.wait_seconds)
-        except TimeoutError:
-            raise StepFailed(
-                f"no --group given, and no @-message in a group within {self.wait_seconds:.0f} s",
-                "run again with --group <openConversationId>, or @-mention the robot (pick it"
-                " from the @ list) in an internal group it was added to while the self-test"
-                f" waits; the robot must be in Stream mode ({GUIDE} §3, §6)",
-            ) from None
+        message = await self._within_the_wait(
+            self.watcher.group_message,
+            f"no --group given, and no @-message in a group within {self.wait_seconds:.0f} s",
+            "run again with --group <openConversationId>, or @-mention the robot (pick it"
+            " from the @ list) in an internal group it was added to while the self-test"
+            f" waits; the robot must be in Stream mode ({GUIDE} §3, §6)",
+        )
         self.group_id = message.conversation_id
         return (
             f"{message.sender.nick} @-mentioned the robot in {message.conversation_title!r}, so"
@@ -278,19 +285,16 @@ class SelfTest:
         return _robot_code_fix(error) or f"see {GUIDE} §7.4"
 
     async def tap(self) -> str:
-        try:
-            tap = await asyncio.wait_for(self.watcher.tap, self.wait_seconds)
-        except TimeoutError:
-            raise StepFailed(
-                f"no tap on the test card within {self.wait_seconds:.0f} s",
-                "tap the card's button in the group. If no card came, add the robot to the"
-                " group (a warning above names the space DingTalk could not deliver to)."
-                " If the tap did nothing, stop every other process with this Client ID"
-                " (a running `dingshift run` too), since DingTalk hands a tap to any one of"
-                " them; a hand-made template's button must send a request (回传请求) with the"
-                " params action and shift_id; fully restart the DingTalk client"
-                f" ({GUIDE} §6, §7.3, §7.4, §10)",
-            ) from None
+        tap = await self._within_the_wait(
+            self.watcher.tap,
+            f"no tap on the test card within {self.wait_seconds:.0f} s",
+            "tap the card's button in the group. If the tap did nothing, stop every other"
+            " process with this Client ID (a running `dingshift run` too), since DingTalk"
+            " hands a tap to any one of them; a hand-made template's button must send a"
+            " request (回传请求) with the params action and shift_id; fully restart the"
+            " DingTalk client"
+            f" ({GUIDE} §6, §7.3, §7.4, §10)",
+        )
         tapper = tap.staff_id
         if tapper not in self.settings.org.admins:
             tapper += " (not in org.admins)"
