@@ -37,13 +37,19 @@ from core.settings import Settings
 from core.taps import TapContext, TapIgnored, TapRefused, TapResult, TapRouter
 from planner.permissions import Role
 from storage.database import SessionFactory, database_unavailable
-from storage.events import DuplicateEvent, find_processed, record_processed
+from storage.events import (
+    DuplicateEvent,
+    find_processed,
+    find_processed_among,
+    record_all_processed,
+    record_processed,
+)
 from storage.inbox import mark_handled
-from storage.models import InboxMessage, Volunteer
+from storage.models import InboxMessage, ProcessedEvent, Volunteer
 from storage.outbox import enqueue
 from storage.roles import find_grant
 from storage.usage import add_usage
-from storage.volunteers import find_volunteer
+from storage.volunteers import find_volunteer, find_volunteers
 
 log = logging.getLogger(__name__)
 MESSAGE_ACK = "OK"
@@ -188,10 +194,38 @@ class Dispatcher:
                 # first would take a snapshot that another commit can make stale, failing the
                 # batch's first write at once ("database is locked") instead of waiting.
                 await add_usage(session=session, month=month, stream_deliveries=len(taps))
+                # One query each for the whole batch's dedup records and tappers: per-statement
+                # cost, not the database work, is what limits the taps per second.
+                recorded = await find_processed_among(
+                    session=session, keys=[_tap_key(tap) for tap in taps]
+                )
+                acks = {key: event.ack for key, event in recorded.items()}
+                volunteers = await find_volunteers(
+                    session=session, staff_ids={tap.staff_id for tap in taps}
+                )
                 answers = [
-                    await self._tap_in_batch(session, tap, installation=installation, now=now)
+                    await self._tap_in_batch(
+                        session,
+                        tap,
+                        installation=installation,
+                        now=now,
+                        volunteer=volunteers.get(tap.staff_id),
+                        acks=acks,
+                    )
                     for tap in taps
                 ]
+                # A concurrent delivery (another process) that recorded one first fails this
+                # batch, whose taps are then retried alone: that one then answers as a duplicate.
+                await record_all_processed(
+                    session=session,
+                    events=[
+                        ProcessedEvent(
+                            key=_tap_key(tap), ack=acks[_tap_key(tap)], processed_at=now
+                        )
+                        for tap, answer in zip(taps, answers, strict=True)
+                        if isinstance(answer, _FirstTap)
+                    ],
+                )
                 repeated = sum(1 for answer in answers if not isinstance(answer, _FirstTap))
                 if repeated:
                     await add_usage(session=session, month=month, stream_deliveries=-repeated)
@@ -219,15 +253,22 @@ class Dispatcher:
         return answer
 
     async def _tap_in_batch(
-        self, session: AsyncSession, tap: CardTap, *, installation: str, now: datetime
+        self,
+        session: AsyncSession,
+        tap: CardTap,
+        *,
+        installation: str,
+        now: datetime,
+        volunteer: Volunteer | None,
+        acks: dict[str, str],
     ) -> _FirstTap | Outcome:
-        """One tap in its batch's transaction; its dedup record is written with its answer, so
-        a delivery of the same tap later in the batch finds it."""
-        key = f"tap:{tap.event_id}"
-        processed = await find_processed(session=session, key=key)
-        if processed is not None:
-            return Outcome(ack=json.loads(processed.ack))
-        volunteer = await find_volunteer(session=session, staff_id=tap.staff_id)
+        """One tap in its batch's transaction. ``acks`` holds the answers recorded so far, by
+        key, this batch's included, so a delivery of the same tap later in the batch finds it;
+        the caller writes the new ones."""
+        key = _tap_key(tap)
+        recorded = acks.get(key)
+        if recorded is not None:
+            return Outcome(ack=json.loads(recorded))
         result = await self._run_tap(
             session, tap, installation=installation, now=now, volunteer=volunteer
         )
@@ -240,11 +281,7 @@ class Dispatcher:
                 result="ok" if result.accepted else "refused",
             )
         )
-        # A concurrent delivery (another process) that recorded it first fails this batch,
-        # whose taps are then retried alone: this one then answers as a duplicate.
-        await record_processed(
-            session=session, key=key, ack=json.dumps(response), processed_at=now
-        )
+        acks[key] = json.dumps(response)
         return _FirstTap(Outcome(ack=response))
 
     async def _run_tap(
@@ -371,3 +408,7 @@ class Dispatcher:
                 "handler failed", extra={"command": spec.name, "msg_id": context.message.msg_id}
             )
             return [Reply(bilingual("error.internal", context.language))]
+
+
+def _tap_key(tap: CardTap) -> str:
+    return f"tap:{tap.event_id}"

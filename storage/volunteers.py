@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Volunteer
@@ -18,6 +18,14 @@ async def find_volunteer_by_id(*, session: AsyncSession, volunteer_id: int) -> V
 async def find_volunteer(*, session: AsyncSession, staff_id: str) -> Volunteer | None:
     result = await session.exec(select(Volunteer).where(Volunteer.staff_id == staff_id))
     return result.first()
+
+
+async def find_volunteers(
+    *, session: AsyncSession, staff_ids: Collection[str]
+) -> dict[str, Volunteer]:
+    """The registered volunteers among ``staff_ids``, by staffId: one query for a whole batch."""
+    result = await session.exec(select(Volunteer).where(col(Volunteer.staff_id).in_(staff_ids)))
+    return {volunteer.staff_id: volunteer for volunteer in result}
 
 
 async def register_volunteer(

@@ -6,6 +6,8 @@ The same through the SDK and the sandbox: tests/e2e/test_cards.py and test_backf
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Collection
 from dataclasses import replace
 from datetime import time
 from typing import Any
@@ -18,8 +20,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from core.cards import MERGE_BY_KEY
 from storage.models import Offer, OfferState, Volunteer
 from storage.usage import add_usage
-from storage.volunteers import find_volunteer
-from tests.scenario import GROUP, Ack, Scenario, day_ahead, starts
+from storage.volunteers import find_volunteers
+from tests.scenario import GROUP, Ack, Scenario, day_ahead, read_ack, starts
 
 ON_SHIFT = {"u-ada": "Ada", "u-ben": "Ben", "u-cat": "Cat"}
 # Sham Shui Po volunteers not on the shift, best match first: offered a freed seat.
@@ -84,6 +86,24 @@ async def test_the_same_tap_delivered_twice_changes_the_roster_once(
 
     assert again == first
     assert (await ssp.states(shift_id))["Ada"] == "declined"
+
+
+async def test_the_same_tap_twice_in_one_batch_is_answered_alike_in_one_commit(
+    ssp: Scenario, shift_id: int
+) -> None:
+    commits = _count_tap_commits(ssp)
+    tap = await ssp.card_tap(await ssp.card(_confirm_card(shift_id)), "confirm", as_="u-ada")
+
+    first, again = await asyncio.gather(
+        ssp.dispatcher.on_card_tap(tap), ssp.dispatcher.on_card_tap(tap)
+    )
+
+    assert again == first
+    assert read_ack(first.ack).status == "已確認 1/3"
+    assert (await ssp.states(shift_id))["Ada"] == "confirmed"
+    # The second delivery is answered from the batch's own record, not by a failed batch
+    # retried tap by tap.
+    assert len(commits) == 1
 
 
 async def test_someone_not_on_the_shift_is_told_privately_and_nothing_changes(
@@ -163,12 +183,14 @@ async def test_taps_arriving_together_share_commits_and_each_get_their_answer(
 async def test_a_tap_failing_in_a_batch_leaves_the_others_answered(
     ssp: Scenario, shift_id: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def failing_for_ben(*, session: AsyncSession, staff_id: str) -> Volunteer | None:
-        if staff_id == "u-ben":
+    async def failing_for_ben(
+        *, session: AsyncSession, staff_ids: Collection[str]
+    ) -> dict[str, Volunteer]:
+        if "u-ben" in staff_ids:
             raise RuntimeError("Ben's row cannot be read")
-        return await find_volunteer(session=session, staff_id=staff_id)
+        return await find_volunteers(session=session, staff_ids=staff_ids)
 
-    monkeypatch.setattr("bot.dispatch.find_volunteer", failing_for_ben)
+    monkeypatch.setattr("bot.dispatch.find_volunteers", failing_for_ben)
 
     ada, ben, cat = await ssp.taps_together(
         _confirm_card(shift_id), dict.fromkeys(ON_SHIFT, "confirm")
