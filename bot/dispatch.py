@@ -298,19 +298,20 @@ class Dispatcher:
         try:
             # A savepoint, so that a tap refused or failing half-way leaves nothing behind.
             async with session.begin_nested():
-                spec, card = await self._taps.admit(
+                admitted = await self._taps.admit(
                     tap, installation=installation, session=session, volunteer=volunteer
                 )
                 context = TapContext(
                     session=session,
                     tap=tap,
-                    card=card,
+                    card=admitted.card,
                     settings=self._settings,
                     now=now,
                     volunteer=volunteer,
                     language=language,
+                    place=admitted.place,
                 )
-                return await spec.handler(context)
+                return await admitted.spec.handler(context)
         except TapIgnored:
             log.warning(
                 "tap on a card of another installation ignored",

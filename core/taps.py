@@ -24,8 +24,8 @@ from core.cards import CardId, Origin, card_of, out_track_id
 from core.incoming import MAX_ROW_ID, CardAction, CardTap
 from core.messages import Language, text
 from core.settings import Settings
-from storage.models import AssignmentState, Volunteer
-from storage.shifts import holds_assignment
+from storage.models import Assignment, AssignmentState, Shift, Volunteer
+from storage.shifts import lock_place
 
 ANSWERING = frozenset(
     {AssignmentState.INVITED, AssignmentState.CONFIRMED, AssignmentState.DECLINED}
@@ -44,6 +44,15 @@ class Audience(StrEnum):
 
 
 @dataclass(frozen=True)
+class Place:
+    """The tapper's assignment on the card's shift, read with the shift locked: concurrent taps
+    on the shift take turns, so it stays as read until the transaction ends."""
+
+    shift: Shift
+    assignment: Assignment
+
+
+@dataclass(frozen=True)
 class TapContext:
     session: AsyncSession
     tap: CardTap
@@ -54,6 +63,9 @@ class TapContext:
     volunteer: Volunteer | None
     language: Language
     """The tapper's language, for their private status."""
+    place: Place | None
+    """The tapper's place, for a button only the shift's people may tap
+    (:attr:`Audience.ON_THE_SHIFT`)."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +110,17 @@ class TapIgnored(Exception):
     even the tapper's own line, since the card belongs to someone else."""
 
 
+@dataclass(frozen=True)
+class Admission:
+    """A tap the router let through."""
+
+    spec: TapSpec
+    card: CardId
+    place: Place | None
+    """Read by the audience check, for :attr:`Audience.ON_THE_SHIFT`: the handler goes on from
+    it instead of reading the same row again."""
+
+
 class TapRouter:
     def __init__(self, specs: Sequence[TapSpec]) -> None:
         self.specs = tuple(specs)
@@ -114,10 +137,10 @@ class TapRouter:
         installation: str,
         session: AsyncSession,
         volunteer: Volunteer | None,
-    ) -> tuple[TapSpec, CardId]:
-        """The spec for ``tap`` and the card it came from; raises :class:`TapIgnored` for a card
-        that is not ``installation``'s and :class:`TapRefused` unless the tap is one this card
-        takes from this person."""
+    ) -> Admission:
+        """The spec for ``tap``, the card it came from and the tapper's place; raises
+        :class:`TapIgnored` for a card that is not ``installation``'s and :class:`TapRefused`
+        unless the tap is one this card takes from this person."""
         origin, card = card_of(tap.out_track_id, installation)
         if origin is Origin.ELSEWHERE:
             raise TapIgnored(tap.out_track_id)
@@ -143,8 +166,10 @@ class TapRouter:
                 },
             )
             raise TapRefused("card.not_for_this_card")
-        await self._check_audience(spec.audience, tap, card, session=session, volunteer=volunteer)
-        return spec, card
+        place = await self._check_audience(
+            spec.audience, tap, card, session=session, volunteer=volunteer
+        )
+        return Admission(spec, card, place)
 
     @staticmethod
     async def _check_audience(
@@ -154,23 +179,22 @@ class TapRouter:
         *,
         session: AsyncSession,
         volunteer: Volunteer | None,
-    ) -> None:
+    ) -> Place | None:
         match audience:
             case Audience.ADDRESSEE:
                 # Rebuilt rather than compared with the suffix: a long id holds only its hash.
                 addressee_card = out_track_id(card.kind, card.shift_id, tap.staff_id)
                 if addressee_card != out_track_id(card.kind, card.shift_id, card.suffix):
                     raise TapRefused("card.not_for_this_card")
+                return None
             case Audience.ON_THE_SHIFT:
-                on_the_shift = (
-                    volunteer is not None
-                    and volunteer.id is not None
-                    and await holds_assignment(
-                        session=session,
-                        shift_id=card.shift_id,
-                        volunteer_id=volunteer.id,
-                        states=ANSWERING,
+                found = (
+                    await lock_place(
+                        session=session, shift_id=card.shift_id, volunteer_id=volunteer.id
                     )
+                    if volunteer is not None and volunteer.id is not None
+                    else None
                 )
-                if not on_the_shift:
+                if found is None or found[1].state not in ANSWERING:
                     raise TapRefused("card.not_on_shift", id=card.shift_id)
+                return Place(*found)

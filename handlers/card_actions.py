@@ -14,7 +14,7 @@ from __future__ import annotations
 from core.cards import status_line
 from core.messages import text
 from core.messages.lifecycle import REBOOK_REFUSALS
-from core.taps import ANSWERING, TapContext, TapRefused, TapResult
+from core.taps import TapContext, TapRefused, TapResult
 from planner.conflicts import Refusal
 from services.backfill import TakeOutcome, close_if_full, open_vacancy, take_offer
 from services.shift_cards import queue_group_card_update
@@ -26,7 +26,7 @@ from storage.models import (
     ShiftStatus,
     Volunteer,
 )
-from storage.shifts import book, count_in_state, find_assignment, find_shift, respond
+from storage.shifts import book, count_in_state, find_shift, respond
 
 # A take that changes nothing -> what the tapper is told.
 TAKE_REFUSED = {
@@ -41,8 +41,7 @@ TAKE_REFUSED = {
 
 
 async def confirm(ctx: TapContext) -> TapResult:
-    shift = await _lock_open_shift(ctx)
-    volunteer, assignment = await _answering(ctx)
+    shift, volunteer, assignment = _open_place(ctx)
     if assignment.state == AssignmentState.DECLINED:
         # Their seat may have gone to someone else meanwhile: book it again by the rules.
         refusal = await book(
@@ -63,8 +62,7 @@ async def confirm(ctx: TapContext) -> TapResult:
 
 
 async def decline(ctx: TapContext) -> TapResult:
-    shift = await _lock_open_shift(ctx)
-    volunteer, assignment = await _answering(ctx)
+    shift, volunteer, assignment = _open_place(ctx)
     vacating = assignment.state in HOLDS_A_SEAT
     await respond(
         session=ctx.session, assignment=assignment, state=AssignmentState.DECLINED, now=ctx.now
@@ -106,24 +104,29 @@ async def _lock_open_shift(ctx: TapContext) -> Shift:
     """The card's shift, locked so that concurrent taps on it take turns; refused once it is
     cancelled or has started."""
     shift = await find_shift(session=ctx.session, shift_id=ctx.card.shift_id, for_update=True)
-    if shift is None or shift.status == ShiftStatus.CANCELLED:
+    if shift is None:
         raise TapRefused("card.shift_cancelled", id=ctx.card.shift_id)
-    if shift.starts_at <= ctx.now:
-        raise TapRefused("card.shift_started", id=shift.id)
+    _refuse_unless_open(ctx, shift)
     return shift
 
 
-async def _answering(ctx: TapContext) -> tuple[Volunteer, Assignment]:
-    """The tapper and their place on the shift, read again under the shift's lock (the router
-    checked it before the lock)."""
-    volunteer = ctx.volunteer
-    if volunteer is not None and volunteer.id is not None:
-        assignment = await find_assignment(
-            session=ctx.session, shift_id=ctx.card.shift_id, volunteer_id=volunteer.id
-        )
-        if assignment is not None and assignment.state in ANSWERING:
-            return volunteer, assignment
-    raise TapRefused("card.not_on_shift", id=ctx.card.shift_id)
+def _open_place(ctx: TapContext) -> tuple[Shift, Volunteer, Assignment]:
+    """The tapper's place on the card's shift, which the router read under the shift's lock
+    (``core.taps.ANSWERING``, for an ``Audience.ON_THE_SHIFT`` button); refused once the shift is
+    cancelled or has started."""
+    place, volunteer = ctx.place, ctx.volunteer
+    # The router admits a tap on these buttons only from someone with a place on the shift.
+    assert place is not None
+    assert volunteer is not None
+    _refuse_unless_open(ctx, place.shift)
+    return place.shift, volunteer, place.assignment
+
+
+def _refuse_unless_open(ctx: TapContext, shift: Shift) -> None:
+    if shift.status == ShiftStatus.CANCELLED:
+        raise TapRefused("card.shift_cancelled", id=ctx.card.shift_id)
+    if shift.starts_at <= ctx.now:
+        raise TapRefused("card.shift_started", id=shift.id)
 
 
 async def _answered(

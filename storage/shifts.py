@@ -81,12 +81,20 @@ async def _count(
     return int(result.one())
 
 
-async def holds_assignment(
-    *, session: AsyncSession, shift_id: int, volunteer_id: int, states: Collection[str]
-) -> bool:
-    """Whether the volunteer is on the shift in one of ``states``. Counted, not loaded: a caller
-    that locks the shift afterwards then reads the assignment as it is under the lock."""
-    return await _count(session, shift_id, states, volunteer_id=volunteer_id) > 0
+async def lock_place(
+    *, session: AsyncSession, shift_id: int, volunteer_id: int
+) -> tuple[Shift, Assignment] | None:
+    """The shift, locked so that concurrent changes to it take turns, with the volunteer's
+    assignment on it, in one query; None when they have none there."""
+    statement = (
+        select(Shift, Assignment)
+        .join(Assignment, col(Assignment.shift_id) == col(Shift.id))
+        .where(Shift.id == shift_id)
+        .where(Assignment.volunteer_id == volunteer_id)
+        .with_for_update()
+    )
+    found = (await session.exec(statement)).first()
+    return None if found is None else (found[0], found[1])
 
 
 async def bookings_of(

@@ -201,8 +201,13 @@ async def test_the_router_lets_through_only_taps_the_card_takes_from_the_tapper(
             volunteer=world.people.get(case.tapper),
         )
         if case.refused is None:
-            spec, card = await admitting
-            assert (spec.action, card.shift_id) == (case.action, world.shift_id)
+            admitted = await admitting
+            assert (admitted.spec.action, admitted.card.shift_id) == (case.action, world.shift_id)
+            if admitted.spec.audience is Audience.ON_THE_SHIFT:
+                # The handler goes on from the place the router read, not from a second read.
+                assert admitted.place is not None
+                assert admitted.place.shift.id == world.shift_id
+                assert admitted.place.assignment.volunteer_id == world.people[case.tapper].id
         elif case.refused == IGNORED:
             with pytest.raises(TapIgnored):
                 await admitting
