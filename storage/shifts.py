@@ -85,13 +85,14 @@ async def lock_place(
     *, session: AsyncSession, shift_id: int, volunteer_id: int
 ) -> tuple[Shift, Assignment] | None:
     """The shift, locked so that concurrent changes to it take turns, with the volunteer's
-    assignment on it, in one query; None when they have none there."""
+    assignment on it, in one query; None when they have none there. Only the shift's row is
+    locked, as :func:`find_shift` locks it, so the order locks are taken in stays the same."""
     statement = (
         select(Shift, Assignment)
         .join(Assignment, col(Assignment.shift_id) == col(Shift.id))
         .where(Shift.id == shift_id)
         .where(Assignment.volunteer_id == volunteer_id)
-        .with_for_update()
+        .with_for_update(of=Shift)
     )
     found = (await session.exec(statement)).first()
     return None if found is None else (found[0], found[1])
