@@ -384,6 +384,6 @@ def _out_track_id(body: dict[str, Any]) -> str:
         raise DingTalkError(400, "param.outTrackIdEmpty", "outTrackId is empty")
     if len(out_track_id) > cards.MAX_OUT_TRACK_ID_CHARS:
         raise DingTalkError(
-            400, "param.outTrackIdTooLong", f"outTrackId exceeds {cards.MAX_OUT_TRACK_ID_CHARS}"
+            400, "outTrackId.outOfLimit", f"outTrackId exceeds {cards.MAX_OUT_TRACK_ID_CHARS}"
         )
     return out_track_id

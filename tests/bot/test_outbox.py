@@ -760,6 +760,13 @@ def _private_card(card_id: str = "ds-remind-7-en") -> Card:
     )
 
 
+async def _queue_card_that_misses_bob(sb: Sandbox, ob: Outbox, *, misses: int = 1) -> None:
+    """Ada's and Bob's reminder card queued; its next ``misses`` deliveries into Bob's chat
+    fail."""
+    sb.fail_card_space_next("u-bob", count=misses)
+    await ob.add(card_row(_private_card(), language="en", now=START, staff_ids=["u-ada", "u-bob"]))
+
+
 async def _tag(ob: Outbox) -> str:
     async with ob.sessions() as session:
         found = await session.get(Installation, 1)
@@ -811,9 +818,7 @@ async def test_a_card_dingtalk_already_has_is_delivered_on_a_retry_but_a_collisi
 async def test_a_person_a_private_card_missed_gets_it_on_a_row_of_their_own(
     sb: Sandbox, ob: Outbox
 ) -> None:
-    sb.fail_card_space_next("u-bob")
-    card = card_row(_private_card(), language="en", now=START, staff_ids=["u-ada", "u-bob"])
-    await ob.add(card)
+    await _queue_card_that_misses_bob(sb, ob)
     sender = ob.sender()
 
     assert await sender.send_due() == 1  # the card, which misses Bob
@@ -831,9 +836,7 @@ async def test_a_person_a_private_card_missed_gets_it_on_a_row_of_their_own(
 async def test_a_person_the_card_never_reaches_gets_its_words_and_the_row_shows_failed(
     sb: Sandbox, ob: Outbox
 ) -> None:
-    sb.fail_card_space_next("u-bob", count=3)
-    card = card_row(_private_card(), language="en", now=START, staff_ids=["u-ada", "u-bob"])
-    await ob.add(card)
+    await _queue_card_that_misses_bob(sb, ob, misses=3)
     sender = ob.sender(outbox_max_attempts=2)
 
     await sender.send_due()  # the card, which misses Bob
@@ -882,9 +885,7 @@ async def test_a_card_row_whose_id_cannot_go_on_the_wire_fails_and_the_rest_go_o
 async def test_a_missed_space_is_redelivered_though_the_database_refused_the_first_record(
     sb: Sandbox, ob: Outbox
 ) -> None:
-    sb.fail_card_space_next("u-bob")
-    card = card_row(_private_card(), language="en", now=START, staff_ids=["u-ada", "u-bob"])
-    await ob.add(card)
+    await _queue_card_that_misses_bob(sb, ob)
     sender = ob.sender()
 
     with (
@@ -907,9 +908,7 @@ async def test_a_missed_space_is_redelivered_though_the_database_refused_the_fir
 async def test_a_card_created_before_a_crash_is_delivered_again_to_all_its_spaces(
     sb: Sandbox, ob: Outbox, bob_missed_again: bool
 ) -> None:
-    sb.fail_card_space_next("u-bob", count=2 if bob_missed_again else 1)
-    card = card_row(_private_card(), language="en", now=START, staff_ids=["u-ada", "u-bob"])
-    await ob.add(card)
+    await _queue_card_that_misses_bob(sb, ob, misses=2 if bob_missed_again else 1)
 
     with (
         refusing_first_insert(ob.sessions.kw["bind"], REDELIVERY),

@@ -143,7 +143,7 @@ async def test_one_to_one_batches_report_unknown_staff(
         ({"imGroupOpenDeliverModel": {"atUserIds": {}}}, "param.robotCodeEmpty"),
         ({"callbackType": "HTTP"}, "param.callbackTypeInvalid"),
         ({"imGroupOpenSpaceModel": {}}, "param.openSpaceModelInvalid"),
-        ({"outTrackId": "x" * 65}, "param.outTrackIdTooLong"),
+        ({"outTrackId": "x" * 65}, "outTrackId.outOfLimit"),
         ({"openSpaceId": "dtv1.card//IM_GROUP.cid-unknown"}, "param.openSpaceIdInvalid"),
         ({"privateData": {"u-ghost": {"cardParamMap": {}}}}, "param.userIdNotExist"),
     ],
