@@ -224,8 +224,10 @@ class SelfTest:
             f" waits; the robot must be in Stream mode ({GUIDE} §3, §6)",
         )
         self.group_id = message.conversation_id
+        # Quoted like the title: a nickname is anyone's text, control characters included, and
+        # this goes to the operator's terminal.
         return (
-            f"{message.sender.nick} @-mentioned the robot in {message.conversation_title!r}, so"
+            f"{message.sender.nick!r} @-mentioned the robot in {message.conversation_title!r}, so"
             f" messages reach the bot; its openConversationId (for --group) is {self.group_id}"
         )
 

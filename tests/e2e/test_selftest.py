@@ -109,7 +109,7 @@ async def test_without_group_the_first_group_that_mentions_the_robot_is_tested(
     assert code == 0, lines
     [group_line] = [line for line in lines if line.startswith("✓ group")]
     assert group_line == (
-        f"✓ group: 管理員 @-mentioned the robot in '深水埗', so messages reach the bot;"
+        f"✓ group: '管理員' @-mentioned the robot in '深水埗', so messages reach the bot;"
         f" its openConversationId (for --group) is {group.conversation_id}"
     )
 
